@@ -1,0 +1,3 @@
+from empath_desktop.app import main
+
+raise SystemExit(main())

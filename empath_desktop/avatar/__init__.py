@@ -1,0 +1,1 @@
+"""The avatar: pose model, presets, animator (pure) and the QPainter widget."""

@@ -1,0 +1,1 @@
+"""Pure core: parsing, reactions, prompts, LLM backends, memory, the turn pipeline."""

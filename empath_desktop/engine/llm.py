@@ -1,0 +1,242 @@
+"""LLM backends: a small protocol and its llama-cpp-python implementation.
+
+Exactly one object owns a `Llama` context (STYLE.md rule 5). Callers that share it across
+threads (generation and background reflection) take `backend.lock` around a whole call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import llama_cpp
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Sampling settings for one generation call."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    """How to open a model file."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_batch: int = 256
+    # "auto": the GGUF's chat template for instruct-tuned models, a raw transcript otherwise;
+    # "template" or "raw" force one.
+    chat_format: str = "auto"
+
+
+class Backend(Protocol):
+    """What the engine needs from a language model.
+
+    `stream` yields text pieces as they are decoded and stops at the first stop string (which is
+    not yielded); `cancel` set by another thread ends it within one token. `choose` returns the
+    index of the most probable continuation among `options` (exact scoring, no sampling), so a
+    caller can constrain an answer to a closed set without retries.
+    """
+
+    name: str
+    lock: threading.RLock
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def stream(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        sampling: Sampling = Sampling(),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]: ...
+
+    def choose(self, prompt: str, options: Sequence[str]) -> tuple[int, list[float]]: ...
+
+
+class GenerationError(Exception):
+    """A generation call failed inside the model runtime; the message is meant for people."""
+
+
+def _longest_common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _looks_instruct(name: str) -> bool:
+    lowered = name.lower()
+    return any(tag in lowered for tag in ("instruct", "-it", "_it", " it ", "chat"))
+
+
+class LlamaBackend:
+    """llama-cpp-python on one GGUF file, with KV prefix reuse across calls.
+
+    llama.cpp keeps the evaluated tokens of the last call; every call here starts by keeping
+    the longest common token prefix and evaluating only the new suffix, so a fixed persona
+    prefix and the conversation history are evaluated once, not every turn.
+    """
+
+    def __init__(self, config: BackendConfig) -> None:
+        from pathlib import Path
+
+        from llama_cpp import Llama
+
+        from empath_desktop.engine.model_files import ModelFileError, check_gguf
+
+        path = Path(config.model_path)
+        check_gguf(path)
+        self.config = config
+        self.lock = threading.RLock()
+        try:
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=config.n_ctx,
+                n_batch=config.n_batch,
+                n_threads=config.n_threads or max(1, os.cpu_count() or 1),
+                # Sliding-window models (Gemma 3) can only drop a KV suffix with the full cache.
+                swa_full=True,
+                verbose=logger.isEnabledFor(logging.DEBUG),
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelFileError(
+                f"llama.cpp could not load {path}: {exc}. The file may be corrupt, truncated, or "
+                "of an architecture this llama-cpp-python build does not support. Choose another "
+                "GGUF file, or leave the model unset to use the embedded default."
+            ) from exc
+        meta = self._llm.metadata
+        self.name = meta.get("general.name") or path.stem
+        self.chat_template = meta.get("tokenizer.chat_template")
+        if config.chat_format == "auto":
+            self.is_chat = bool(self.chat_template) and _looks_instruct(f"{self.name} {path.stem}")
+        else:
+            self.is_chat = config.chat_format == "template" and bool(self.chat_template)
+        self._add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
+        self._logits_key: tuple[int, ...] | None = None
+        self._logits: np.ndarray | None = None
+        logger.info("loaded %s (%s, chat=%s)", self.name, path, self.is_chat)
+
+    @property
+    def n_ctx(self) -> int:
+        return self._llm.n_ctx()
+
+    def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=bos and self._add_bos, special=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def render_chat(self, messages: Sequence[dict[str, str]]) -> str:
+        """The model's own chat template applied to `messages`, ending with the assistant cue."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        tok = self._llm._model  # token strings are only exposed here
+        formatter = Jinja2ChatFormatter(
+            template=self.chat_template or "",
+            eos_token=tok.token_get_text(self._llm.token_eos()),
+            bos_token=tok.token_get_text(self._llm.token_bos()),
+        )
+        return formatter(messages=list(messages)).prompt
+
+    def stream(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        sampling: Sampling = Sampling(),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        tokens = self.tokenize(prompt, bos=True)
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise GenerationError(
+                f"The prompt ({len(tokens)} tokens) plus {max_tokens} new tokens does not fit the "
+                f"context window of {self.n_ctx} tokens."
+            )
+        with self.lock:
+            self._logits_key = None
+            try:
+                chunks = self._llm.create_completion(
+                    tokens,
+                    max_tokens=max_tokens,
+                    stop=list(stop),
+                    stream=True,
+                    temperature=sampling.temperature,
+                    top_p=sampling.top_p,
+                    top_k=sampling.top_k,
+                    min_p=sampling.min_p,
+                    repeat_penalty=sampling.repeat_penalty,
+                    seed=sampling.seed,
+                )
+                for chunk in chunks:
+                    if cancel is not None and cancel.is_set():
+                        break
+                    text = chunk["choices"][0]["text"]
+                    if text:
+                        yield text
+            except (ValueError, RuntimeError) as exc:
+                raise GenerationError(f"llama.cpp failed while generating: {exc}") from exc
+
+    def choose(self, prompt: str, options: Sequence[str]) -> tuple[int, list[float]]:
+        if not options:
+            raise ValueError("choose() needs at least one option")
+        with self.lock:
+            base = self.tokenize(prompt, bos=True)
+            scores: list[float] = []
+            for option in options:
+                full = self.tokenize(prompt + option, bos=True)
+                # Tokenisation may merge across the boundary; score from where they diverge.
+                k = _longest_common_prefix(base, full)
+                context, continuation = full[:k], full[k:]
+                logprob = 0.0
+                for i, token in enumerate(continuation):
+                    logprob += float(self._log_softmax_after(context + continuation[:i])[token])
+                scores.append(logprob)
+            best = max(range(len(options)), key=scores.__getitem__)
+            return best, scores
+
+    def close(self) -> None:
+        with self.lock:
+            self._llm.close()
+
+    def _log_softmax_after(self, tokens: list[int]) -> np.ndarray:
+        """Log-probabilities of the next token after `tokens`, reusing the KV cache."""
+        key = tuple(tokens)
+        if key == self._logits_key and self._logits is not None:
+            return self._logits
+        llm = self._llm
+        cached = llm._input_ids[: llm.n_tokens].tolist()
+        # Keep at least one token to evaluate: logits exist only for the last decoded batch.
+        keep = min(_longest_common_prefix(cached, tokens), len(tokens) - 1)
+        if not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            keep = 0
+            llm.reset()
+        llm.n_tokens = keep
+        llm.eval(tokens[keep:])
+        raw = np.ctypeslib.as_array(
+            llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)
+        ).astype(np.float64)
+        raw -= raw.max()
+        self._logits = raw - np.log(np.exp(raw).sum())
+        self._logits_key = key
+        return self._logits

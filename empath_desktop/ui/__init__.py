@@ -1,0 +1,1 @@
+"""Qt views and workers."""

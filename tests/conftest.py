@@ -1,0 +1,30 @@
+"""Shared fixtures. Qt runs offscreen; the real embedded model is loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+# Before any Qt import: tests never need a display or an audio device.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def default_model() -> Path:
+    """The embedded default GGUF, assembled and verified (into the user cache, reused)."""
+    from empath_desktop.engine.model_files import default_model_path
+
+    return default_model_path()
+
+
+@pytest.fixture(scope="session")
+def llama_backend(default_model: Path) -> Iterator[object]:
+    """One real llama-cpp-python backend on the default model, shared by the session."""
+    from empath_desktop.engine.llm import BackendConfig, LlamaBackend
+
+    backend = LlamaBackend(BackendConfig(model_path=str(default_model), n_ctx=4096))
+    yield backend
+    backend.close()

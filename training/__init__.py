@@ -1,0 +1,1 @@
+"""Training and evaluation scripts (GRPO for the chat model, CartPole students)."""
