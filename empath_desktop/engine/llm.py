@@ -55,6 +55,12 @@ class Backend(Protocol):
 
     name: str
     lock: threading.RLock
+    is_chat: bool
+
+    @property
+    def n_ctx(self) -> int: ...
+
+    def render_chat(self, messages: Sequence[dict[str, str]]) -> str: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -69,6 +75,8 @@ class Backend(Protocol):
     ) -> Iterator[str]: ...
 
     def choose(self, prompt: str, options: Sequence[str]) -> tuple[int, list[float]]: ...
+
+    def close(self) -> None: ...
 
 
 class GenerationError(Exception):

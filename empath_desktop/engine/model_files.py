@@ -33,7 +33,7 @@ class ModelFileError(Exception):
 class ModelChoice:
     """Which model file to load and why (for the status bar and logs)."""
 
-    path: Path
+    path: Path | None  # None: the embedded default, assembled on first use
     source: str  # "flag", "env", "settings" or "default"
 
 
@@ -168,4 +168,4 @@ def resolve_model(flag: str | None = None, settings_path: str | None = None) -> 
         return ModelChoice(Path(env).expanduser(), "env")
     if settings_path:
         return ModelChoice(Path(settings_path).expanduser(), "settings")
-    return ModelChoice(Path(), "default")
+    return ModelChoice(None, "default")

@@ -1,0 +1,123 @@
+"""Composition root: command line, logging, settings, and the entry points."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from empath_desktop import __version__
+
+logger = logging.getLogger(__name__)
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--model",
+        metavar="PATH",
+        help="GGUF model file to load (default: the embedded Gemma 3 270M, or $EMPATH_MODEL, "
+        "or the model chosen in Settings)",
+    )
+    common.add_argument("--persona", metavar="ID", help="persona card id or .toml path")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="empath",
+        description="EMPATH Desktop: an avatar that reacts, responds and reflects, on a local LLM.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--script",
+        metavar="FILE",
+        type=Path,
+        help="play a scripted conversation (one user message per line) for demos",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="DIR",
+        type=Path,
+        help="with --script: save a screenshot after each stage of each turn and timings.json",
+    )
+    parser.add_argument(
+        "--exit-when-done", action="store_true", help="with --script: quit after the last turn"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chat = sub.add_parser("chat", parents=[common], help="chat in the terminal")
+    chat.add_argument(
+        "--hide-reflections", action="store_true", help="do not print the private reflections"
+    )
+    sheet = sub.add_parser(
+        "avatar-sheet", parents=[common], help="render every expression and posture to a PNG"
+    )
+    sheet.add_argument("out", type=Path, metavar="OUT.png")
+    sheet.add_argument("--look", metavar="NAME", help="avatar look (assets/avatars/NAME.toml)")
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from empath_desktop.chat_cli import run_chat
+    from empath_desktop.engine.llm import BackendConfig, LlamaBackend, Sampling
+    from empath_desktop.engine.model_files import (
+        ModelFileError,
+        default_model_path,
+        resolve_model,
+    )
+    from empath_desktop.engine.pipeline import Pipeline, PipelineConfig
+    from empath_desktop.engine.prompts import PersonaError, load_persona
+    from empath_desktop.settings import load_settings
+
+    settings = load_settings()
+    try:
+        choice = resolve_model(args.model, settings.model_path)
+        path = choice.path or default_model_path()
+        backend = LlamaBackend(
+            BackendConfig(model_path=str(path), n_threads=settings.threads or None)
+        )
+        persona = load_persona(args.persona or settings.persona)
+    except (ModelFileError, PersonaError) as exc:
+        print(f"empath: {exc}", file=sys.stderr)
+        return 2
+    config = PipelineConfig(
+        respond_max_tokens=settings.max_tokens,
+        sampling=Sampling(temperature=settings.temperature),
+    )
+    try:
+        return run_chat(Pipeline(backend, persona, config), hide_reflections=args.hide_reflections)
+    finally:
+        backend.close()
+
+
+def _avatar_sheet(args: argparse.Namespace) -> int:
+    from empath_desktop.avatar.sheet import render_contact_sheet
+
+    path = render_contact_sheet(args.out, args.look)
+    print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    if args.command == "chat":
+        return _chat(args)
+    if args.command == "avatar-sheet":
+        return _avatar_sheet(args)
+    from empath_desktop.ui.main_window import run_app
+
+    return run_app(args)

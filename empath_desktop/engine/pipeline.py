@@ -1,0 +1,371 @@
+"""The three-stage turn: react → respond → reflect, with a guaranteed format.
+
+Format guarantee without grammar sampling: the pipeline writes the tag literals into the
+context itself (scaffolding) and lets the model fill one section at a time up to a stop
+string. Whatever the model emits inside a section passes through a probe `StreamParser`; the
+first tag-like text it writes ends that section. So every turn is a well-formed
+react/respond/reflect triple from any model, at unconstrained sampling speed, and the KV cache
+carries over between sections (each section's prompt extends the previous one).
+
+`respond()` and `reflect()` are separate stages so a UI can run reflection in its own worker;
+`run_turn()` chains them. Events are frozen dataclasses with `t`, seconds since send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from empath_desktop.engine.llm import Backend, GenerationError, Sampling
+from empath_desktop.engine.memory import ConversationMemory
+from empath_desktop.engine.prompts import Exchange, PersonaCard, PromptBuilder
+from empath_desktop.engine.reaction import Reaction, parse_reaction
+from empath_desktop.engine.tags import FormatReport, StreamParser, Turn
+
+logger = logging.getLogger(__name__)
+
+# Lower-case tag starts: the model is cut off before it writes a tag. Other spellings
+# (`</ Respond>`) are caught by the probe parser one piece later.
+_TAG_STOPS: tuple[str, ...] = (
+    "</react",
+    "</respond",
+    "</reflect",
+    "<react",
+    "<respond",
+    "<reflect",
+)
+# A react is usable as soon as its first cue is complete: `*…*`, `[…]`, or text before `+`/`,`.
+_FIRST_CUE = re.compile(r"\*[^*]+\*|\[[^\]]+\]|[^+,\s][^+,]*[+,]")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    react_max_tokens: int = 32
+    respond_max_tokens: int = 200
+    reflect_max_tokens: int = 120
+    sampling: Sampling = field(default_factory=Sampling)
+    # Tokens kept free for the scaffold literals and the chat template's own markers.
+    scaffold_reserve: int = 48
+
+
+@dataclass(frozen=True, slots=True)
+class ReactDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionReady:
+    """`final` is False for the early reaction (first cue parsed), True at `</react>`."""
+
+    reaction: Reaction
+    final: bool
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class RespondDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class RespondDone:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectDone:
+    text: str
+    cancelled: bool
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFailed:
+    message: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """Everything about one finished turn, for persistence, benchmarks and evaluation."""
+
+    user: str
+    raw: str
+    turn: Turn
+    reaction: Reaction
+    report: FormatReport
+    timings: dict[str, float]
+    generated_tokens: int
+    generation_s: float
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecorded:
+    record: TurnRecord
+    t: float
+
+
+PipelineEvent = (
+    ReactDelta
+    | ReactionReady
+    | RespondDelta
+    | RespondDone
+    | ReflectDelta
+    | ReflectDone
+    | TurnFailed
+    | TurnRecorded
+)
+
+
+@dataclass
+class _TurnState:
+    user: str
+    prompt: str
+    t0: float
+    parser: StreamParser = field(default_factory=StreamParser)
+    raw: str = ""
+    reaction: Reaction = field(default_factory=Reaction)
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: int = 0
+    gen_s: float = 0.0
+    cancelled: bool = False
+
+    def now(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def mark(self, name: str) -> None:
+        self.timings.setdefault(name, round(self.now() * 1000.0, 2))
+
+
+class Pipeline:
+    """Runs turns for one conversation on one backend (whose lock it takes per section)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        persona: PersonaCard,
+        config: PipelineConfig = PipelineConfig(),
+        memory: ConversationMemory | None = None,
+    ) -> None:
+        self.backend = backend
+        self.config = config
+        self.memory = memory or ConversationMemory()
+        self.prompts = PromptBuilder(persona)
+        self._state: _TurnState | None = None
+        # Held for a whole stage: a reflection being cancelled finishes (and files its text
+        # into memory) before the next turn reads the memory.
+        self._lock = threading.RLock()
+
+    @property
+    def persona(self) -> PersonaCard:
+        return self.prompts.persona
+
+    def set_persona(self, persona: PersonaCard) -> None:
+        with self._lock:
+            self.prompts = PromptBuilder(persona)
+
+    def reset(self) -> None:
+        """Start a fresh conversation."""
+        with self._lock:
+            self.memory.reset()
+            self._state = None
+
+    @property
+    def reflection_pending(self) -> bool:
+        return self._state is not None
+
+    def run_turn(self, text: str, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
+        """Both stages in one iterator (terminal chat, benchmarks, tests)."""
+        yield from self.respond(text, cancel)
+        yield from self.reflect(cancel)
+
+    def respond(self, text: str, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
+        """Stage 1 and 2: react, then the reply. Ends with RespondDone or TurnFailed."""
+        with self._lock:
+            yield from self._respond(text, cancel)
+
+    def reflect(self, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
+        """Stage 3, after the reply: cancellable, keeps what was produced."""
+        with self._lock:
+            yield from self._reflect(cancel)
+
+    def _respond(self, text: str, cancel: threading.Event | None) -> Iterator[PipelineEvent]:
+        t0 = time.perf_counter()
+        self._state = None
+        try:
+            prompt = self._fit_prompt(text)
+        except GenerationError as exc:
+            yield TurnFailed(str(exc), time.perf_counter() - t0)
+            return
+        state = _TurnState(user=text, prompt=prompt, t0=t0)
+        try:
+            for piece in self._section(state, "react", self.config.react_max_tokens, cancel):
+                yield from self._react_events(state, piece)
+            if state.cancelled:
+                yield from self._finish_cancelled(state)
+                return
+            final = parse_reaction(state.parser.turn().react)
+            state.reaction = final
+            state.mark("reaction_ms")
+            state.mark("reaction_final_ms")
+            yield ReactionReady(final, True, state.now())
+            self._append(state, "\n")
+            first = True
+            for piece in self._section(
+                state, "respond", self.config.respond_max_tokens, cancel
+            ):
+                if first:
+                    piece = piece.lstrip()
+                    if not piece:
+                        continue
+                    first = False
+                    state.mark("first_respond_ms")
+                yield RespondDelta(piece, state.now())
+        except GenerationError as exc:
+            self._state = None
+            yield TurnFailed(str(exc), state.now())
+            return
+        state.mark("respond_done_ms")
+        turn = state.parser.turn()
+        self.memory.add(Exchange(text, turn.react, turn.respond, ""))
+        yield RespondDone(turn.respond, state.now())
+        if state.cancelled:
+            yield from self._finish_cancelled(state)
+            return
+        self._append(state, "\n")
+        self._state = state
+
+    def _reflect(self, cancel: threading.Event | None) -> Iterator[PipelineEvent]:
+        state, self._state = self._state, None
+        if state is None:
+            return
+        try:
+            for piece in self._section(state, "reflect", self.config.reflect_max_tokens, cancel):
+                yield ReflectDelta(piece, state.now())
+        except GenerationError as exc:
+            logger.warning("reflection failed: %s", exc)
+            state.cancelled = True
+        state.mark("reflect_done_ms")
+        turn = state.parser.turn()
+        if self.memory.exchanges:
+            self.memory.replace_last(replace(self.memory.exchanges[-1], reflect=turn.reflect))
+        yield ReflectDone(turn.reflect, state.cancelled, state.now())
+        yield TurnRecorded(self._record(state), state.now())
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _fit_prompt(self, text: str) -> str:
+        cfg = self.config
+        reserve = (
+            cfg.react_max_tokens
+            + cfg.respond_max_tokens
+            + cfg.reflect_max_tokens
+            + cfg.scaffold_reserve
+        )
+        budget = self.backend.n_ctx - reserve
+
+        def build(history: list[Exchange], notes: list[str]) -> str:
+            if self.backend.is_chat:
+                return self.backend.render_chat(self.prompts.messages(history, notes, text))
+            return self.prompts.transcript(history, notes, text)
+
+        self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget)
+        prompt = build(self.memory.exchanges, self.memory.notes)
+        used = self.backend.count_tokens(prompt)
+        if used > budget:
+            raise GenerationError(
+                f"This message is too long for the model: the prompt needs {used} tokens but "
+                f"only {budget} fit in its {self.backend.n_ctx}-token context. Shorten the "
+                "message or choose a model with a larger context."
+            )
+        return prompt
+
+    def _append(self, state: _TurnState, text: str) -> list:
+        state.prompt += text
+        state.raw += text
+        return state.parser.feed(text)
+
+    def _section(
+        self, state: _TurnState, name: str, max_tokens: int, cancel: threading.Event | None
+    ) -> Iterator[str]:
+        """Write `<name>`, stream the model's safe text for it, write `</name>`."""
+        self._append(state, f"<{name}>")
+        probe = StreamParser()
+        probe.feed(f"<{name}>")
+        stops = _TAG_STOPS + self.prompts.turn_stops
+        hit_tag = False
+        started = time.perf_counter()
+        stream = self.backend.stream(
+            state.prompt,
+            max_tokens=max_tokens,
+            stop=stops,
+            sampling=self.config.sampling,
+            cancel=cancel,
+        )
+        with contextlib.closing(stream):
+            for piece in stream:
+                state.tokens += 1
+                for ev in probe.feed(piece):
+                    if ev.kind != "text":
+                        # The model wrote a tag: its section ends here, whatever follows.
+                        hit_tag = True
+                        break
+                    self._append(state, ev.text)
+                    yield ev.text
+                if hit_tag:
+                    break
+        if not hit_tag:
+            for ev in probe.finish():
+                if ev.kind == "text":
+                    self._append(state, ev.text)
+                    yield ev.text
+        state.gen_s += time.perf_counter() - started
+        if cancel is not None and cancel.is_set():
+            state.cancelled = True
+        self._append(state, f"</{name}>")
+
+    def _react_events(self, state: _TurnState, piece: str) -> Iterator[PipelineEvent]:
+        state.mark("first_react_ms")
+        yield ReactDelta(piece, state.now())
+        if "reaction_ms" in state.timings:
+            return
+        react = state.parser.turn().react
+        if _FIRST_CUE.search(react):
+            early = parse_reaction(react)
+            if early.confidence > 0:
+                state.reaction = early
+                state.mark("reaction_ms")
+                yield ReactionReady(early, False, state.now())
+
+    def _finish_cancelled(self, state: _TurnState) -> Iterator[PipelineEvent]:
+        state.parser.finish()
+        yield TurnRecorded(self._record(state), state.now())
+
+    def _record(self, state: _TurnState) -> TurnRecord:
+        state.parser.finish()
+        return TurnRecord(
+            user=state.user,
+            raw=state.raw,
+            turn=state.parser.turn(),
+            reaction=state.reaction,
+            report=state.parser.report(),
+            timings=dict(state.timings),
+            generated_tokens=state.tokens,
+            generation_s=state.gen_s,
+            cancelled=state.cancelled,
+        )

@@ -1,0 +1,364 @@
+"""The Settings dialog and the application's light/dark theme.
+
+The dialog edits a copy of `Settings` and hands back a new frozen one; it saves nothing and
+loads nothing itself. A chosen model file is checked with `check_gguf` before OK is accepted,
+because llama.cpp may abort the whole process on a file that is not a GGUF model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from empath_desktop.engine.model_files import ModelFileError, check_gguf
+from empath_desktop.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+THEMES: tuple[str, ...] = ("light", "dark")
+_THEME_LABELS = {"light": "Light", "dark": "Dark"}
+_DEFAULT_MODEL_HINT = "Embedded default (Gemma 3 270M)"
+
+
+def _combo(values: list[str], current: str, labels: dict[str, str] | None = None) -> QComboBox:
+    """A combo whose item data are the values; `current` is kept even if no longer listed."""
+    combo = QComboBox()
+    labels = labels or {}
+    for value in values:
+        combo.addItem(labels.get(value, value), value)
+    if combo.findData(current) < 0:
+        # Dropping an unlisted value silently would rewrite the user's settings on OK.
+        combo.addItem(labels.get(current, current), current)
+    combo.setCurrentIndex(combo.findData(current))
+    return combo
+
+
+class SettingsDialog(QDialog):
+    """Edits every user setting; `result_settings()` returns the edited copy."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        personas: list[str],
+        looks: list[str],
+        audio_devices: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+
+        # -- model file --
+        self._model_edit = QLineEdit(settings.model_path)
+        self._model_edit.setObjectName("modelPathEdit")
+        self._model_edit.setPlaceholderText(_DEFAULT_MODEL_HINT)
+        self._model_edit.setClearButtonEnabled(True)
+        # Wide enough that a typical path is readable without scrolling the field.
+        self._model_edit.setMinimumWidth(self._model_edit.fontMetrics().averageCharWidth() * 40)
+        self._model_edit.setToolTip(
+            "A llama.cpp model in GGUF format. Leave empty to use the embedded default model."
+        )
+        self._model_edit.textEdited.connect(self._on_model_text_edited)
+        browse = QPushButton("&Browse…")
+        browse.setObjectName("browseModelButton")
+        browse.setToolTip("Choose a .gguf model file")
+        browse.clicked.connect(self._on_browse_clicked)
+        use_default = QPushButton("Use &embedded default")
+        use_default.setObjectName("useDefaultModelButton")
+        use_default.setToolTip(_DEFAULT_MODEL_HINT)
+        use_default.clicked.connect(self._on_use_default_clicked)
+        model_row = QHBoxLayout()
+        model_row.setContentsMargins(0, 0, 0, 0)
+        model_row.addWidget(self._model_edit, 1)
+        model_row.addWidget(browse)
+        model_row.addWidget(use_default)
+        self._model_error = QLabel()
+        self._model_error.setObjectName("modelErrorLabel")
+        # The message quotes the path, which is user data: never interpret it as rich text.
+        self._model_error.setTextFormat(Qt.TextFormat.PlainText)
+        self._model_error.setWordWrap(True)
+        self._model_error.setVisible(False)
+        error_palette = self._model_error.palette()
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        error_palette.setColor(
+            QPalette.ColorRole.WindowText, QColor("#ff6b6b" if dark else "#c62828")
+        )
+        self._model_error.setPalette(error_palette)
+        model_box = QVBoxLayout()
+        model_box.setContentsMargins(0, 0, 0, 0)
+        model_box.addLayout(model_row)
+        model_box.addWidget(self._model_error)
+
+        # -- conversation --
+        self._persona_combo = _combo(personas, settings.persona)
+        self._persona_combo.setObjectName("personaCombo")
+        self._persona_combo.setToolTip("Who the avatar is: voice, manner and temperament")
+        self._look_combo = _combo(looks, settings.avatar_look)
+        self._look_combo.setObjectName("lookCombo")
+        self._look_combo.setToolTip("How the avatar is drawn")
+        self._temperature_spin = QDoubleSpinBox()
+        self._temperature_spin.setObjectName("temperatureSpin")
+        self._temperature_spin.setRange(0.0, 2.0)
+        self._temperature_spin.setSingleStep(0.05)
+        self._temperature_spin.setDecimals(2)
+        self._temperature_spin.setValue(settings.temperature)
+        self._temperature_spin.setToolTip(
+            "Sampling temperature: lower is more focused, higher more varied"
+        )
+        self._max_tokens_spin = QSpinBox()
+        self._max_tokens_spin.setObjectName("maxTokensSpin")
+        self._max_tokens_spin.setRange(16, 1024)
+        self._max_tokens_spin.setSingleStep(16)
+        self._max_tokens_spin.setValue(settings.max_tokens)
+        self._max_tokens_spin.setToolTip("The longest reply, in tokens")
+        self._threads_spin = QSpinBox()
+        self._threads_spin.setObjectName("threadsSpin")
+        self._threads_spin.setRange(0, 64)
+        self._threads_spin.setSpecialValueText("All cores")
+        self._threads_spin.setValue(settings.threads)
+        self._threads_spin.setToolTip(
+            "CPU threads for the model (0: all cores). Changing it reloads the model."
+        )
+        self._reflections_check = QCheckBox("Show the avatar's re&flections")
+        self._reflections_check.setObjectName("reflectionsCheck")
+        self._reflections_check.setChecked(settings.show_reflections)
+        self._reflections_check.setToolTip(
+            "Show the private note the avatar writes after each reply"
+        )
+
+        # -- voice --
+        self._voice_check = QCheckBox("Spea&k replies aloud")
+        self._voice_check.setObjectName("voiceCheck")
+        self._voice_check.setChecked(settings.voice_enabled)
+        self._voice_check.setToolTip("Read each reply aloud with the persona's voice")
+        self._voice_check.toggled.connect(self._on_voice_toggled)
+        self._device_combo = _combo(
+            ["", *audio_devices], settings.voice_device, {"": "Default device"}
+        )
+        self._device_combo.setObjectName("voiceDeviceCombo")
+        self._device_combo.setToolTip("The sound output the voice plays on")
+        self._device_note = QLabel("No audio output devices were found.")
+        self._device_note.setObjectName("voiceDeviceNote")
+        self._device_note.setVisible(not audio_devices)
+        self._has_devices = bool(audio_devices)
+        device_box = QVBoxLayout()
+        device_box.setContentsMargins(0, 0, 0, 0)
+        device_box.addWidget(self._device_combo)
+        device_box.addWidget(self._device_note)
+        self._rate_spin = QSpinBox()
+        self._rate_spin.setObjectName("voiceRateSpin")
+        self._rate_spin.setRange(0, 450)
+        self._rate_spin.setSingleStep(10)
+        self._rate_spin.setSuffix(" wpm")
+        self._rate_spin.setSpecialValueText("Persona default")
+        self._rate_spin.setValue(settings.voice_rate)
+        self._rate_spin.setToolTip("Speaking rate in words per minute (0: the persona's own)")
+        self._volume_slider = QSlider(Qt.Orientation.Horizontal)
+        self._volume_slider.setObjectName("volumeSlider")
+        self._volume_slider.setRange(0, 100)
+        self._volume_slider.setPageStep(10)
+        self._volume_slider.setValue(round(min(max(settings.voice_volume, 0.0), 1.0) * 100))
+        self._volume_slider.setToolTip("Voice volume")
+        self._volume_slider.setAccessibleName("Volume")
+        self._volume_label = QLabel()
+        self._volume_label.setMinimumWidth(
+            self._volume_label.fontMetrics().horizontalAdvance("100 %")
+        )
+        self._volume_slider.valueChanged.connect(self._on_volume_value_changed)
+        self._on_volume_value_changed(self._volume_slider.value())
+        volume_row = QHBoxLayout()
+        volume_row.setContentsMargins(0, 0, 0, 0)
+        volume_row.addWidget(self._volume_slider, 1)
+        volume_row.addWidget(self._volume_label)
+
+        # -- appearance --
+        self._theme_combo = _combo(
+            list(THEMES),
+            settings.theme if settings.theme in THEMES else THEMES[0],
+            _THEME_LABELS,
+        )
+        self._theme_combo.setObjectName("themeCombo")
+        self._theme_combo.setToolTip("Light or dark colours for the whole window")
+
+        form = QFormLayout()
+        form.addRow(self._buddy("&Model file:", self._model_edit), model_box)
+        form.addRow(self._buddy("&Persona:", self._persona_combo), self._persona_combo)
+        form.addRow(self._buddy("Avatar &look:", self._look_combo), self._look_combo)
+        form.addRow(self._buddy("&Temperature:", self._temperature_spin), self._temperature_spin)
+        form.addRow(self._buddy("Max reply t&okens:", self._max_tokens_spin), self._max_tokens_spin)
+        form.addRow(self._buddy("CPU thread&s:", self._threads_spin), self._threads_spin)
+        form.addRow("", self._reflections_check)
+        form.addRow("", self._voice_check)
+        form.addRow(self._buddy("Output &device:", self._device_combo), device_box)
+        form.addRow(self._buddy("Speaking &rate:", self._rate_spin), self._rate_spin)
+        form.addRow(self._buddy("&Volume:", self._volume_slider), volume_row)
+        form.addRow(self._buddy("T&heme:", self._theme_combo), self._theme_combo)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._on_voice_toggled(settings.voice_enabled)
+
+    @staticmethod
+    def _buddy(text: str, widget: QWidget) -> QLabel:
+        """A form label whose mnemonic (Alt+letter) moves the focus to `widget`."""
+        label = QLabel(text)
+        label.setBuddy(widget)
+        return label
+
+    def result_settings(self) -> Settings:
+        """The edited settings (unchanged fields, including any added later, carried over)."""
+        return dataclasses.replace(
+            self._settings,
+            model_path=self._model_edit.text().strip(),
+            persona=self._persona_combo.currentData(),
+            avatar_look=self._look_combo.currentData(),
+            temperature=round(self._temperature_spin.value(), 2),
+            max_tokens=self._max_tokens_spin.value(),
+            threads=self._threads_spin.value(),
+            show_reflections=self._reflections_check.isChecked(),
+            voice_enabled=self._voice_check.isChecked(),
+            voice_device=self._device_combo.currentData(),
+            voice_rate=self._rate_spin.value(),
+            voice_volume=self._volume_slider.value() / 100.0,
+            theme=self._theme_combo.currentData(),
+        )
+
+    def accept(self) -> None:
+        """Close with OK only if the model file is usable; otherwise say why and stay open."""
+        if self._validate_model():
+            super().accept()
+        else:
+            self._model_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _validate_model(self) -> bool:
+        text = self._model_edit.text().strip()
+        if not text:  # the embedded default is checked by its sha256 when assembled
+            self._show_model_error("")
+            return True
+        try:
+            check_gguf(Path(text).expanduser())
+        except ModelFileError as exc:
+            logger.info("rejected model file: %s", exc)
+            self._show_model_error(str(exc))
+            return False
+        self._show_model_error("")
+        return True
+
+    def _show_model_error(self, message: str) -> None:
+        self._model_error.setText(message)
+        self._model_error.setVisible(bool(message))
+
+    def _on_model_text_edited(self, _text: str) -> None:
+        self._show_model_error("")  # the message was about the previous text
+
+    def _on_browse_clicked(self) -> None:
+        current = Path(self._model_edit.text().strip()).expanduser()
+        start = str(current.parent if current.parent.is_dir() else Path.home())
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose a model file", start, "GGUF models (*.gguf);;All files (*)"
+        )
+        if path:
+            self._model_edit.setText(path)
+            self._validate_model()  # tell the user now, not only when they press OK
+
+    def _on_use_default_clicked(self) -> None:
+        self._model_edit.clear()
+        self._show_model_error("")
+
+    def _on_voice_toggled(self, checked: bool) -> None:
+        self._device_combo.setEnabled(checked and self._has_devices)
+        self._rate_spin.setEnabled(checked)
+        self._volume_slider.setEnabled(checked)
+
+    def _on_volume_value_changed(self, value: int) -> None:
+        self._volume_label.setText(f"{value} %")
+
+
+def _dark_palette() -> QPalette:
+    palette = QPalette()
+    text = QColor("#e6e6e6")
+    disabled = QColor("#7f7f7f")
+    colors = {
+        QPalette.ColorRole.Window: QColor("#2d2d30"),
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: QColor("#1e1e1e"),
+        QPalette.ColorRole.AlternateBase: QColor("#2a2a2d"),
+        QPalette.ColorRole.ToolTipBase: QColor("#3c3c40"),
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: QColor("#8c8c8c"),
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: QColor("#3a3a3d"),
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.BrightText: QColor("#ff6b6b"),
+        QPalette.ColorRole.Light: QColor("#505054"),
+        QPalette.ColorRole.Midlight: QColor("#434347"),
+        QPalette.ColorRole.Mid: QColor("#2a2a2d"),
+        QPalette.ColorRole.Dark: QColor("#1c1c1e"),
+        QPalette.ColorRole.Shadow: QColor("#101010"),
+        QPalette.ColorRole.Highlight: QColor("#3d8ee6"),
+        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
+        QPalette.ColorRole.Link: QColor("#6cb4ff"),
+        QPalette.ColorRole.LinkVisited: QColor("#b48cff"),
+    }
+    for role, color in colors.items():
+        palette.setColor(role, color)
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.HighlightedText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, QColor("#505054"))
+    return palette
+
+
+def _light_palette(app: QApplication) -> QPalette:
+    palette = app.style().standardPalette()
+    palette.setColor(QPalette.ColorRole.Highlight, QColor("#2f6fc9"))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.Link, QColor("#1f5fb8"))
+    return palette
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Switch the whole application to the Fusion style with a light or dark palette."""
+    if theme not in THEMES:
+        logger.warning("unknown theme %r; using light", theme)
+        theme = "light"
+    hints = QGuiApplication.styleHints()
+    # Qt >= 6.8 also tells the platform, so native title bars follow the theme. First, so the
+    # palette set below is the last word.
+    if hasattr(hints, "setColorScheme"):
+        hints.setColorScheme(Qt.ColorScheme.Dark if theme == "dark" else Qt.ColorScheme.Light)
+    app.setStyle("Fusion")
+    app.setPalette(_dark_palette() if theme == "dark" else _light_palette(app))

@@ -1,0 +1,74 @@
+"""A scripted stand-in for the LLM backend, for precise ordering tests of UI and pipeline logic.
+
+Used in addition to the real model, never instead: every behaviour tested here is also
+exercised on the embedded GGUF elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+from empath_desktop.engine.llm import Sampling
+
+DEFAULT_SCRIPT = {
+    "react": ["*warm", " smile*", " + *leans", " forward*"],
+    "respond": [" Hello", " there", "!", " How", " are", " you", "?"],
+    "reflect": ["They", " seem", " friendly", "."],
+}
+
+
+class FakeBackend:
+    """Streams scripted pieces for whichever section the prompt has just opened."""
+
+    name = "fake"
+    is_chat = False
+
+    def __init__(
+        self,
+        script: dict[str, list[str]] | None = None,
+        *,
+        delay_s: float = 0.0,
+        n_ctx: int = 4096,
+    ) -> None:
+        self.script = script or DEFAULT_SCRIPT
+        self.delay_s = delay_s
+        self._n_ctx = n_ctx
+        self.lock = threading.RLock()
+        self.prompts: list[str] = []
+
+    @property
+    def n_ctx(self) -> int:
+        return self._n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def render_chat(self, messages: Sequence[dict[str, str]]) -> str:
+        return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
+
+    def stream(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        sampling: Sampling | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        self.prompts.append(prompt)
+        section = next(s for s in ("react", "respond", "reflect") if prompt.endswith(f"<{s}>"))
+        with self.lock:
+            for piece in self.script[section][:max_tokens]:
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                if cancel is not None and cancel.is_set():
+                    return
+                yield piece
+
+    def choose(self, prompt: str, options: Sequence[str]) -> tuple[int, list[float]]:
+        return 0, [0.0] * len(options)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,215 @@
+"""The Settings dialog: edits come back as a new Settings; bad model files keep it open."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+)
+
+from empath_desktop.settings import Settings
+from empath_desktop.ui import settings_dialog
+from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
+
+# The offscreen platform warns on every top-level show; it says nothing about this code.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+PERSONAS = ["empath", "stoic"]
+LOOKS = ["default", "robot"]
+
+
+@pytest.fixture
+def fake_gguf(tmp_path: Path) -> Path:
+    """A file that passes `check_gguf`: GGUF v3 header, one tensor, 1 MiB long."""
+    path = tmp_path / "tiny.gguf"
+    header = b"GGUF" + struct.pack("<IQQ", 3, 1, 0)
+    path.write_bytes(header + bytes((1 << 20) - len(header)))
+    return path
+
+
+def make_dialog(qtbot, settings: Settings | None = None, devices: list[str] | None = None):
+    dialog = SettingsDialog(
+        settings or Settings(),
+        PERSONAS,
+        LOOKS,
+        ["Speakers", "Headphones"] if devices is None else devices,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def ok_button(dialog: SettingsDialog) -> QPushButton:
+    return dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+
+
+def model_edit(dialog: SettingsDialog) -> QLineEdit:
+    return child(dialog, QLineEdit, "modelPathEdit")
+
+
+def model_error(dialog: SettingsDialog) -> QLabel:
+    return child(dialog, QLabel, "modelErrorLabel")
+
+
+def child(dialog: SettingsDialog, cls: type, name: str):
+    widget = dialog.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def select(combo: QComboBox, value: str) -> None:
+    index = combo.findData(value)
+    assert index >= 0, value
+    combo.setCurrentIndex(index)
+
+
+def test_unchanged_settings_round_trip(qtbot) -> None:
+    settings = Settings(voice_device="Headphones", temperature=1.25, voice_volume=0.4)
+    dialog = make_dialog(qtbot, settings)
+    assert dialog.result_settings() == settings
+
+
+def test_returns_edited_settings(qtbot, fake_gguf: Path) -> None:
+    dialog = make_dialog(qtbot)
+    model_edit(dialog).setText(str(fake_gguf))
+    select(child(dialog, QComboBox, "personaCombo"), "stoic")
+    select(child(dialog, QComboBox, "lookCombo"), "robot")
+    child(dialog, QDoubleSpinBox, "temperatureSpin").setValue(1.3)
+    child(dialog, QSpinBox, "maxTokensSpin").setValue(512)
+    child(dialog, QSpinBox, "threadsSpin").setValue(4)
+    child(dialog, QSpinBox, "voiceRateSpin").setValue(200)
+    child(dialog, QCheckBox, "reflectionsCheck").setChecked(True)
+    select(child(dialog, QComboBox, "voiceDeviceCombo"), "Headphones")
+    child(dialog, QSlider, "volumeSlider").setValue(35)
+    select(child(dialog, QComboBox, "themeCombo"), "dark")
+
+    with qtbot.waitSignal(dialog.accepted, timeout=1000):
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+
+    assert not dialog.isVisible()
+    assert dialog.result_settings() == Settings(
+        model_path=str(fake_gguf),
+        persona="stoic",
+        avatar_look="robot",
+        temperature=1.3,
+        max_tokens=512,
+        threads=4,
+        show_reflections=True,
+        voice_enabled=True,
+        voice_device="Headphones",
+        voice_rate=200,
+        voice_volume=0.35,
+        theme="dark",
+    )
+
+
+@pytest.mark.parametrize("content", [None, b"NOTGGUF"])
+def test_invalid_model_file_keeps_dialog_open(qtbot, tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "model.gguf"
+    if content is not None:
+        path.write_bytes(content)
+    dialog = make_dialog(qtbot)
+    model_edit(dialog).setText(str(path))
+
+    with qtbot.assertNotEmitted(dialog.accepted):
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+
+    assert dialog.isVisible()
+    error = model_error(dialog)
+    assert error.isVisible()
+    expected = "not found" if content is None else "not a GGUF model file"
+    assert expected in error.text()
+    assert error.textFormat() == Qt.TextFormat.PlainText
+
+    # Editing the path clears the stale message; the embedded default is always acceptable.
+    qtbot.keyClick(model_edit(dialog), Qt.Key.Key_Backspace)
+    assert not error.isVisible()
+    qtbot.mouseClick(child(dialog, QPushButton, "useDefaultModelButton"), Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.accepted, timeout=1000):
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result_settings().model_path == ""
+
+
+def test_browse_validates_the_chosen_file(qtbot, tmp_path: Path, monkeypatch, fake_gguf) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"NOTGGUF")
+    chosen = [str(bad)]
+    monkeypatch.setattr(
+        settings_dialog.QFileDialog,
+        "getOpenFileName",
+        lambda *args: (chosen[0], "GGUF models (*.gguf)"),
+    )
+    dialog = make_dialog(qtbot)
+    browse = child(dialog, QPushButton, "browseModelButton")
+
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert model_edit(dialog).text() == str(bad)
+    assert "not a GGUF model file" in model_error(dialog).text()
+
+    chosen[0] = str(fake_gguf)
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert not model_error(dialog).isVisible()
+
+
+def test_no_audio_devices_disables_the_device_choice(qtbot) -> None:
+    dialog = make_dialog(qtbot, Settings(voice_device="USB headset"), devices=[])
+    assert not child(dialog, QComboBox, "voiceDeviceCombo").isEnabled()
+    note = child(dialog, QLabel, "voiceDeviceNote")
+    assert note.isVisible()
+    assert "No audio output" in note.text()
+    # A saved device that is unplugged now is kept, not silently reset.
+    assert dialog.result_settings().voice_device == "USB headset"
+
+
+def test_voice_off_disables_voice_controls(qtbot) -> None:
+    dialog = make_dialog(qtbot)
+    device = child(dialog, QComboBox, "voiceDeviceCombo")
+    volume = child(dialog, QSlider, "volumeSlider")
+    assert device.isEnabled() and volume.isEnabled()
+    assert not child(dialog, QLabel, "voiceDeviceNote").isVisible()
+    qtbot.keyClick(child(dialog, QCheckBox, "voiceCheck"), Qt.Key.Key_Space)
+    assert not device.isEnabled() and not volume.isEnabled()
+    assert dialog.result_settings().voice_enabled is False
+
+
+def test_unlisted_current_values_are_kept(qtbot) -> None:
+    settings = Settings(persona="retired", avatar_look="gone", theme="neon")
+    result = make_dialog(qtbot, settings).result_settings()
+    assert (result.persona, result.avatar_look, result.theme) == ("retired", "gone", "light")
+
+
+@pytest.fixture
+def restore_theme(qapp: QApplication) -> Iterator[QApplication]:
+    """apply_theme changes application-wide state other tests rely on: put it back."""
+    style, palette = qapp.style().name(), QApplication.palette()
+    yield qapp
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "unsetColorScheme"):
+        hints.unsetColorScheme()
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
+def test_apply_theme(restore_theme: QApplication) -> None:
+    apply_theme(restore_theme, "dark")
+    assert restore_theme.style().name().lower() == "fusion"
+    dark = QApplication.palette().color(QPalette.ColorRole.Window).lightness()
+    apply_theme(restore_theme, "light")
+    light = QApplication.palette().color(QPalette.ColorRole.Window).lightness()
+    assert dark < 100 < light
