@@ -12,6 +12,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read or write the real settings and conversations (the model cache is
+    shared on purpose: assembling 250 MB per test would only cost time)."""
+    root = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
+
+
 @pytest.fixture(scope="session")
 def default_model() -> Path:
     """The embedded default GGUF, assembled and verified (into the user cache, reused)."""

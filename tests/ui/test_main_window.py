@@ -1,0 +1,196 @@
+"""The main window, offscreen: real model turns, ordering, stop, interruption, plain-text safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from empath_desktop.conversations import ConversationStore
+from empath_desktop.engine.llm import BackendConfig
+from empath_desktop.settings import Settings
+from empath_desktop.ui.main_window import MainWindow
+from empath_desktop.ui.workers import EngineWorker
+from tests.fakes import DEFAULT_SCRIPT, FakeBackend
+
+READY_MS = 120_000
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Windows made by a test are shut down at its end (threads joined), then closed."""
+    windows: list[MainWindow] = []
+
+    def make(engine: EngineWorker | None = None, model: str | None = None, store=None, **settings):
+        window = MainWindow(Settings(**settings), engine=engine, model_override=model, store=store)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+
+
+def fake_engine(script: dict[str, list[str]] | None = None, delay_s: float = 0.0) -> EngineWorker:
+    def factory(_config: BackendConfig) -> FakeBackend:
+        return FakeBackend(script, delay_s=delay_s)
+
+    return EngineWorker(backend_factory=factory)
+
+
+def wait_ready(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.state == "ready", timeout=READY_MS)
+
+
+@pytest.mark.model
+def test_window_loads_the_real_model_runs_a_turn_and_closes(
+    qtbot, make_window, default_model
+) -> None:
+    window = make_window(show_reflections=True)
+    assert window.state == "loading"
+    wait_ready(qtbot, window)
+    assert "Gemma" in window.model_label.text()
+    states: list[str] = []
+    window.sig_state_changed.connect(states.append)
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=READY_MS) as blocker:
+        window.input.setPlainText("I just won a baking competition!")
+        window.input.submit()
+    record = blocker.args[0]
+    assert record.report.well_formed
+    assert states[:3] == ["reacting", "responding", "reflecting"]
+    qtbot.waitUntil(lambda: window.state == "ready")
+    assert window.avatar.animator.reaction == record.reaction
+    assert record.turn.respond in window.chat.transcript()
+    assert record.turn.reflect in window.reflections.toPlainText()
+    timings = window.turn_timings()
+    assert timings["reaction_applied_ms"] <= timings["first_respond_ms"]
+    assert timings["respond_done_ms"] <= timings["reflect_done_ms"]
+    window.close()
+    assert not window._threads
+
+
+def test_stop_mid_respond(qtbot, make_window) -> None:
+    script = {**DEFAULT_SCRIPT, "respond": [" word"] * 200}
+    window = make_window(engine=fake_engine(script, delay_s=0.01))
+    wait_ready(qtbot, window)
+    window.send("Tell me everything.")
+    qtbot.waitUntil(lambda: window.state == "responding")
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000) as blocker:
+        window.stop()
+    assert blocker.args[0].cancelled
+    qtbot.waitUntil(lambda: window.state == "ready")
+    assert "[stopped]" in window.chat.transcript()
+    assert window.chat.transcript().count(" word") < 200
+
+
+def test_new_message_mid_reflection_cancels_it_and_starts_at_once(qtbot, make_window) -> None:
+    script = {**DEFAULT_SCRIPT, "reflect": [" thinking"] * 500}
+    window = make_window(engine=fake_engine(script, delay_s=0.005))
+    wait_ready(qtbot, window)
+    records = []
+    window.sig_turn_recorded.connect(records.append)
+    window.send("First message")
+    qtbot.waitUntil(
+        lambda: window.state == "reflecting" and bool(window.reflections.toPlainText().strip())
+    )
+    assert window.send("Second message")
+    # The second turn runs straight away: it reaches its own reflection long before the
+    # first reflection's 500 tokens could have finished.
+    qtbot.waitUntil(lambda: bool(records) and window.state == "reflecting", timeout=10_000)
+    assert window.chat.transcript().count("Hello there! How are you?") == 2
+    assert records[0].report.well_formed and 0 < records[0].turn.reflect.count("thinking") < 500
+    assert "[interrupted]" in window.reflections.toPlainText()
+
+
+def test_reply_with_markup_is_shown_literally(qtbot, make_window) -> None:
+    nasty = ['<b>bold</b> <a href="http://x">link</a>', " [md](http://y) <img src=x>"]
+    window = make_window(engine=fake_engine({**DEFAULT_SCRIPT, "respond": nasty}))
+    wait_ready(qtbot, window)
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
+        window.send("<i>user markup</i>")
+    text = window.chat.transcript()
+    assert '<b>bold</b> <a href="http://x">link</a> [md](http://y) <img src=x>' in text
+    assert "<i>user markup</i>" in text
+    html = window.chat.toHtml()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<img" not in html
+
+
+def test_missing_model_shows_a_banner_and_keeps_the_app_usable(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    window = make_window(model=str(tmp_path / "missing.gguf"))
+    qtbot.waitUntil(lambda: window.state == "error", timeout=10_000)
+    assert "not found" in window.banner.text()
+    assert not window.send("hello")
+    window.input.setPlainText("keep me")
+    window.input.submit()
+    assert window.input.toPlainText() == "keep me"
+
+
+@pytest.mark.model
+def test_script_record_exit_when_done(tmp_path: Path, default_model) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text("# comment\nHello there!\nWhat's your favourite colour?\n")
+    out = tmp_path / "rec"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / "d"),
+           "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    result = subprocess.run(
+        [sys.executable, "-m", "empath_desktop", "--script", str(script), "--record", str(out),
+         "--exit-when-done"],
+        capture_output=True, text=True, timeout=600, env=env, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((out / "timings.json").read_text())
+    assert [t["user"] for t in data["turns"]] == ["Hello there!", "What's your favourite colour?"]
+    for turn in data["turns"]:
+        assert turn["well_formed"]
+        assert 0 < turn["reaction_applied_ms"] <= turn["first_respond_ms"]
+        assert turn["first_respond_ms"] <= turn["respond_done_ms"]
+        assert turn["respond_done_ms"] <= turn["reflect_done_ms"]
+        for name in turn["screenshots"]:
+            assert (out / name).stat().st_size > 1000
+        assert len(turn["screenshots"]) == 3
+
+
+def test_conversation_is_saved_and_can_be_continued(qtbot, make_window, tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "conversations")
+    first = make_window(engine=fake_engine(), store=store)
+    wait_ready(qtbot, first)
+    with qtbot.waitSignal(first.sig_turn_recorded, timeout=5000):
+        first.send("Remember the word pineapple.")
+    qtbot.waitUntil(lambda: first.state == "ready")
+    saved = store.load(store.latest())
+    assert [t.user for t in saved.turns] == ["Remember the word pineapple."]
+    assert saved.turns[0].reflect == "They seem friendly."
+    first.shutdown()
+
+    engine = fake_engine()
+    second = make_window(engine=engine, store=store)
+    wait_ready(qtbot, second)
+    assert "last conversation" in second.banner.text()
+    second.banner.trigger_action()
+    assert "Remember the word pineapple." in second.chat.transcript()
+    qtbot.waitUntil(lambda: len(engine.pipeline.memory.exchanges) == 1)
+    with qtbot.waitSignal(second.sig_turn_recorded, timeout=5000):
+        second.send("What was the word?")
+    assert "pineapple" in engine.pipeline.backend.prompts[-3]
+    assert len(store.load(store.latest()).turns) == 2
+
+
+def test_settings_change_without_reload_reconfigures_the_pipeline(qtbot, make_window) -> None:
+    engine = fake_engine()
+    window = make_window(engine=engine)
+    wait_ready(qtbot, window)
+    loads = []
+    engine.sig_model_loading.connect(loads.append)
+    window.apply_settings(replace(window.settings, temperature=0.2, avatar_look="nova"))
+    qtbot.waitUntil(lambda: engine.pipeline.config.sampling.temperature == 0.2)
+    assert not loads
+    assert window.avatar.look.name == "nova"
