@@ -21,8 +21,9 @@ How (every table is compiled once, at import, from `engine.reaction_lexicon`):
    label is the vote-weighted mean of its cues' intensities, each moved by its clause's
    modifiers. An expression needs `EXPRESSION_THRESHOLD` of evidence and a posture
    `POSTURE_THRESHOLD`, else it stays `neutral`; ties go to the cue written first.
-5. `confidence` is the strength of the evidence times the share of the words understood, and
-   is exactly 0 when no cue matched (so callers can tell "neutral" from "no idea").
+5. `confidence` is the strength of the evidence, times how clearly the expression won, times
+   the share of words understood (words the lexicon does not know at all count against it),
+   and is exactly 0 when no cue matched, so callers can tell "neutral" from "no idea".
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ logger = logging.getLogger(__name__)
 # that one body cue's hint (<= 0.35, e.g. `leans forward` -> curious) does not move the face on
 # its own, while any face cue (>= 0.45) or two agreeing hints do.
 EXPRESSION_THRESHOLD = 0.4
-# A posture needs this much; face cues with a posture hint (`heavy sigh` -> slumped 0.35) pass.
+# A posture needs this much; a face cue's posture hint (`covers face` -> closed) passes it.
 POSTURE_THRESHOLD = 0.3
 # Intensity when nothing was understood: the avatar barely moves rather than guessing.
 FALLBACK_INTENSITY = 0.2
-# A happy face this intense reads as joy (`huge grin`, `grinning from ear to ear`).
-JOYFUL_INTENSITY = 0.9
+# A happy face reads as joy when this intense (`huge grin`, `very, very happy`) or when an
+# explicit joy cue scores this much beside it (`delighted, impressed grin`): joyful is the
+# intense end of happy, not a rival reading.
+JOYFUL_INTENSITY = 0.88
+JOYFUL_SCORE = 1.0
 # Modifiers of one clause add up, within this bound (`very very slightly` stays sane).
 MAX_MODIFIER_SHIFT = 0.4
 # A negated cue counts this share of its strongest expression vote for a neutral face:
@@ -176,7 +180,7 @@ def _expand(phrase: str) -> list[list[str]]:
     for item in phrase.split():
         optional = item.endswith("?")
         options = item.rstrip("?").split("|")
-        grown = [seq + [opt] for seq in sequences for opt in options]
+        grown = [[*seq, opt] for seq in sequences for opt in options]
         sequences = grown + sequences if optional else grown
     return [seq for seq in sequences if seq]
 
@@ -276,7 +280,8 @@ _SEPARATOR_CHARS = '+,;:.!?()[]{}<>*_~"|/\\\n&=#^`'
 _TOKEN_RE = re.compile(
     r"[a-z]+|[:;]-?[()dpo/](?![a-z])|[" + re.escape(_SEPARATOR_CHARS) + r"]"
 )
-_EMOJI_TABLE = MappingProxyType({ord(k): v.join("  ") for k, v in lex.EMOJI.items()})
+# Emoji become words with spaces around them; typographic apostrophes vanish like ASCII ones.
+_EMOJI_TABLE = MappingProxyType({ord(k): f" {v} " if v else "" for k, v in lex.EMOJI.items()})
 _TOKENS, _PHRASES = _compile()
 
 
@@ -413,25 +418,26 @@ def _decide(
         if p_score[label] >= POSTURE_THRESHOLD:
             posture, p_best = label, p_score[label]
 
+    # Confidence: how strong the winning evidence is, how clearly the expression won, and how
+    # much of the text the lexicon covered (unknown words weigh heavily: prose is not a react).
+    evidence = 1.0 - math.exp(-1.5 * (e_best + p_best))
+    clarity = 0.7
+    if e_best:
+        runner_up = max((v for k, v in e_score.items() if k != expression), default=0.0)
+        clarity += 0.3 * max(0.0, e_best - runner_up) / e_best
+    coverage = matched / (matched + unknown)
+    confidence = evidence * clarity * (0.15 + 0.85 * coverage)
+
     if e_best:
         intensity = e_mass[expression] / e_best
     elif p_best:
         intensity = p_mass[posture] / p_best
     else:
         intensity = FALLBACK_INTENSITY
-    if expression == "happy" and intensity >= JOYFUL_INTENSITY:
+    if expression == "happy" and (
+        intensity >= JOYFUL_INTENSITY or e_score.get("joyful", 0.0) >= JOYFUL_SCORE
+    ):
         expression = "joyful"
-
-    # Confidence: how strong the winning evidence is, how clear the expression won, and how
-    # much of the text the lexicon covered.
-    evidence = 1.0 - math.exp(-1.5 * (e_best + p_best))
-    if e_best:
-        runner_up = max((v for k, v in e_score.items() if k != expression), default=0.0)
-        clarity = 0.7 + 0.3 * max(0.0, e_best - runner_up) / e_best
-    else:
-        clarity = 0.7
-    coverage = matched / (matched + unknown)
-    confidence = evidence * clarity * (0.3 + 0.7 * coverage)
     cues = tuple(("not " + name) if negated else name for _, name, _, negated in records)
     return Reaction(
         expression,

@@ -11,6 +11,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QThread, QTimer, Signal
@@ -41,6 +42,7 @@ from empath_desktop.conversations import (
     export_markdown,
     to_exchanges,
 )
+from empath_desktop.engine.audio_out import AudioSink
 from empath_desktop.engine.model_files import resolve_model
 from empath_desktop.engine.pipeline import (
     ReactDelta,
@@ -54,10 +56,12 @@ from empath_desktop.engine.pipeline import (
     TurnRecorded,
 )
 from empath_desktop.engine.prompts import available_personas
+from empath_desktop.engine.voice import MouthState
 from empath_desktop.settings import Settings, load_settings, save_settings
 from empath_desktop.ui.chat_view import ChatInput, ChatView
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
+from empath_desktop.ui.voice_bridge import VoiceBridge, avatar_viseme, output_device_names
 from empath_desktop.ui.workers import (
     EngineWorker,
     ModelInfo,
@@ -93,6 +97,7 @@ class MainWindow(QMainWindow):
         persona_override: str | None = None,
         engine: EngineWorker | None = None,
         store: ConversationStore | None = None,
+        voice_sink: Callable[[], AudioSink] | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -146,6 +151,12 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self.voice = VoiceBridge(voice_sink)
+        self.voice.sig_mouth_changed.connect(self._on_mouth_changed)
+        self.voice.sig_status_changed.connect(self._on_voice_status_changed)
+        self.voice.configure(settings)
+        self._audio_devices = output_device_names()
+
         self._set_state("loading")
         self.request_model_load()
 
@@ -204,10 +215,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.reflection_dock)
         self.reflection_dock.setVisible(self.settings.show_reflections)
 
+        self.voice_label = QLabel("")
         self.model_label = QLabel("no model")
         self.speed_label = QLabel("")
         self.state_label = QLabel("")
-        for label in (self.model_label, self.speed_label, self.state_label):
+        for label in (self.voice_label, self.model_label, self.speed_label, self.state_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
             self.statusBar().addPermanentWidget(label)
 
@@ -261,6 +273,9 @@ class MainWindow(QMainWindow):
         save_settings(settings)
         self.avatar.set_look(settings.avatar_look)
         self.reflection_dock.setVisible(settings.show_reflections)
+        voice_fields = ("voice_enabled", "voice_device", "voice_rate", "voice_volume")
+        if any(getattr(settings, f) != getattr(old, f) for f in voice_fields):
+            self.voice.configure(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication) and settings.theme != old.theme:
             apply_theme(app, settings.theme)
@@ -283,6 +298,7 @@ class MainWindow(QMainWindow):
         if self.state == "reflecting":
             # The user has spoken: the reflection yields, keeping what it has.
             self._reflect_cancel.set()
+        self.voice.stop()
         self._turn_cancel = threading.Event()
         self._send_t = time.perf_counter()
         self._turn_timings = {}
@@ -299,6 +315,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self._turn_cancel.set()
         self._reflect_cancel.set()
+        self.voice.stop()
 
     def new_conversation(self) -> None:
         self.stop()
@@ -392,6 +409,7 @@ class MainWindow(QMainWindow):
         self._model_loaded = True
         self._persona_name = info.persona_name
         self._model_name = info.name
+        self.voice.configure(self.settings, info.persona_voice)
         self.model_label.setText(info.name)
         self.banner.hide()
         self._offer_continue()
@@ -425,9 +443,11 @@ class MainWindow(QMainWindow):
                     self.avatar.animator.set_mode(Mode.SPEAKING)
                     self._flush_timer.start()
                 self._pending_reply += text
+                self.voice.speak_delta(text)
             case RespondDone():
                 self._flush_reply()
                 self._flush_timer.stop()
+                self.voice.finish()
                 self._turn_timings["respond_done_ms"] = self._ms()
                 self.timeline.stage_ended("respond", self._ms())
                 self.chat.end_reply("stopped" if self._turn_cancel.is_set() else "")
@@ -439,7 +459,8 @@ class MainWindow(QMainWindow):
                     self._reflect_cancel = threading.Event()
                     self._set_state("reflecting")
                     self.timeline.stage_started("reflect", self._ms())
-                    self.avatar.animator.set_mode(Mode.THINKING)
+                    if not self.voice.active:  # else the end of the audio switches the mode
+                        self.avatar.animator.set_mode(Mode.THINKING)
                     self.reflections.appendPlainText("")
                     self.sig_reflect_requested.emit(self._reflect_cancel)
             case ReflectDelta(text=text):
@@ -490,8 +511,21 @@ class MainWindow(QMainWindow):
     def _flush_reply(self) -> None:
         if self._pending_reply:
             self.chat.append_reply(self._pending_reply)
-            self.avatar.animator.feed_text(self._pending_reply)
+            if not self.voice.active:  # with a voice, the audio itself drives the mouth
+                self.avatar.animator.feed_text(self._pending_reply)
             self._pending_reply = ""
+
+    def _on_mouth_changed(self, state: MouthState) -> None:
+        self.avatar.animator.set_speech_level(state.level if state.speaking else 0.0)
+        self.avatar.animator.set_viseme(avatar_viseme(state))
+        if not state.speaking and self.state != "responding":
+            thinking = self.state == "reflecting"
+            self.avatar.animator.set_mode(Mode.THINKING if thinking else Mode.IDLE)
+
+    def _on_voice_status_changed(self, message: str) -> None:
+        self.voice_label.setText(message)
+        if message.startswith("Voice off") and self.voice.active:
+            self.voice.close()
 
     def _on_input_submitted(self, text: str) -> None:
         if not self.send(text):
@@ -532,6 +566,7 @@ class MainWindow(QMainWindow):
             if not thread.wait(5000):
                 logger.warning("worker thread %s did not stop in time", thread.objectName())
         self._engine.close()
+        self.voice.close()
         self._threads = []
 
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.engine.model_files import ModelFileError, default_model_path
 from empath_desktop.engine.pipeline import Pipeline, PipelineConfig
-from empath_desktop.engine.prompts import PersonaError, load_persona
+from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class ModelInfo:
     path: str
     load_s: float
     persona_name: str
+    persona_voice: VoiceStyle
 
 
 def _pipeline_config(request: ModelRequest) -> PipelineConfig:
@@ -96,6 +97,7 @@ class EngineWorker(QObject):
                 path=path,
                 load_s=time.perf_counter() - t0,
                 persona_name=persona.name,
+                persona_voice=persona.voice,
             )
         )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from empath_desktop.conversations import ConversationStore
+from empath_desktop.engine.audio_out import NullSink
 from empath_desktop.engine.llm import BackendConfig
 from empath_desktop.settings import Settings
 from empath_desktop.ui.main_window import MainWindow
@@ -26,8 +27,14 @@ def make_window(qtbot):
     """Windows made by a test are shut down at its end (threads joined), then closed."""
     windows: list[MainWindow] = []
 
-    def make(engine: EngineWorker | None = None, model: str | None = None, store=None, **settings):
-        window = MainWindow(Settings(**settings), engine=engine, model_override=model, store=store)
+    def make(engine=None, model=None, store=None, voice_sink=None, **settings):
+        window = MainWindow(
+            Settings(**settings),
+            engine=engine,
+            model_override=model,
+            store=store,
+            voice_sink=voice_sink,
+        )
         qtbot.addWidget(window)
         window.show()
         windows.append(window)
@@ -194,3 +201,26 @@ def test_settings_change_without_reload_reconfigures_the_pipeline(qtbot, make_wi
     qtbot.waitUntil(lambda: engine.pipeline.config.sampling.temperature == 0.2)
     assert not loads
     assert window.avatar.look.name == "nova"
+
+
+def test_voice_speaks_the_reply_and_drives_the_mouth(qtbot, make_window) -> None:
+    window = make_window(
+        engine=fake_engine(), voice_sink=lambda: NullSink(realtime=True), voice_enabled=True
+    )
+    wait_ready(qtbot, window)
+    assert window.voice.active, window.voice_label.text()
+    levels: list[float] = []
+    window.voice.sig_mouth_changed.connect(lambda state: levels.append(state.level))
+    window.send("Say something")
+    qtbot.waitUntil(lambda: max(levels, default=0.0) > 0.2, timeout=10_000)
+    qtbot.waitUntil(lambda: window.avatar.animator.pose.mouth_open > 0.05, timeout=5000)
+
+
+def test_without_an_audio_device_voice_is_off_and_chat_works(qtbot, make_window) -> None:
+    window = make_window(engine=fake_engine(), voice_enabled=True)
+    wait_ready(qtbot, window)
+    if window.voice.active:
+        pytest.skip("this machine has a real audio output device")
+    assert window.voice_label.text().startswith("Voice off")
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
+        window.send("hello")

@@ -1,0 +1,111 @@
+"""Adapts the engine's `Speaker` (callbacks on audio threads) to Qt signals for the window."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import MappingProxyType
+
+from PySide6.QtCore import QObject, Signal
+
+from empath_desktop.engine.audio_out import AudioSink, list_output_devices
+from empath_desktop.engine.prompts import VoiceStyle
+from empath_desktop.engine.voice import (
+    MouthState,
+    Speaker,
+    VoiceConfig,
+    VoiceSettings,
+    VoiceStatus,
+    open_speaker,
+)
+from empath_desktop.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# The voice names mouth shapes after articulation, the avatar after the vowel it draws.
+AVATAR_VISEME = MappingProxyType(
+    {
+        "rest": "rest",
+        "closed": "mbp",
+        "teeth": "fv",
+        "tongue": "ih",
+        "narrow": "ih",
+        "wide": "ee",
+        "open": "aa",
+        "round": "oo",
+    }
+)
+
+
+def output_device_names() -> list[str]:
+    return [d.name for d in list_output_devices()]
+
+
+class VoiceBridge(QObject):
+    """Owns the speaker. Its callbacks arrive on audio threads and leave as queued signals."""
+
+    sig_mouth_changed = Signal(object)  # MouthState
+    sig_status_changed = Signal(str)
+
+    def __init__(self, sink_factory: Callable[[], AudioSink] | None = None) -> None:
+        """`sink_factory` replaces the sound device (tests, recording); each speaker gets its
+        own sink because closing a speaker closes its sink."""
+        super().__init__()
+        self._sink_factory = sink_factory
+        self._speaker: Speaker | None = None
+        self._persona = VoiceSettings()
+        self.status = VoiceStatus(False, "Voice off")
+
+    @property
+    def active(self) -> bool:
+        return self._speaker is not None
+
+    def configure(self, settings: Settings, persona: VoiceStyle | None = None) -> VoiceStatus:
+        """(Re)open the speaker for these settings and this persona's voice."""
+        if persona is not None:
+            self._persona = VoiceSettings(
+                voice=persona.voice, rate=persona.rate, pitch=persona.pitch
+            )
+        self.close()
+        config = VoiceConfig(
+            enabled=settings.voice_enabled,
+            rate=settings.voice_rate or None,
+            volume=settings.voice_volume,
+            output_device=settings.voice_device or None,
+        )
+        self._speaker, self.status = open_speaker(
+            config,
+            self._persona,
+            on_mouth=self.sig_mouth_changed.emit,
+            on_status=self._on_speaker_status,
+            sink=self._sink_factory() if self._sink_factory else None,
+        )
+        logger.info("%s", self.status.message)
+        self.sig_status_changed.emit(self.status.message)
+        return self.status
+
+    def speak_delta(self, text: str) -> None:
+        if self._speaker is not None:
+            self._speaker.speak_delta(text)
+
+    def finish(self) -> None:
+        if self._speaker is not None:
+            self._speaker.finish()
+
+    def stop(self) -> None:
+        if self._speaker is not None:
+            self._speaker.stop()
+
+    def close(self) -> None:
+        speaker, self._speaker = self._speaker, None
+        if speaker is not None:
+            speaker.close()
+
+    def _on_speaker_status(self, message: str) -> None:
+        # Called from an audio thread; the signal carries it to the UI thread.
+        self.sig_status_changed.emit(message)
+
+
+def avatar_viseme(state: MouthState) -> str | None:
+    """The avatar's mouth shape for a voice viseme; None lets the level drive the mouth."""
+    return AVATAR_VISEME.get(state.viseme) if state.speaking else None
