@@ -1,0 +1,73 @@
+"""Command line: `python -m training.empath {train,export,eval,all} --config FILE [overrides]`.
+
+`train` runs the supervised warm-up and GRPO, `export` merges the adapter and writes a Q4_K_M
+GGUF, `all` does both and then evaluates the export against the base model, `eval` evaluates
+GGUF files (`--model X.gguf`, repeatable; 'embedded' is the app's default model). Any config
+field can be overridden, e.g. `--grpo.max-steps 10`; `--help` after the command lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+
+import tyro
+
+from training.empath.config import Config, load_config
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("train", "export", "eval", "all")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m training.empath", add_help=False)
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("--config", default=None, help="TOML file (training/empath/configs/)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        help="eval: a GGUF file to evaluate (repeatable); 'embedded' for the app's default",
+    )
+    parser.add_argument("--verbose", action="store_true", help="debug logging")
+    known, rest = parser.parse_known_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if known.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    cfg = tyro.cli(
+        Config,
+        default=load_config(known.config),
+        args=rest,
+        prog=f"python -m training.empath {known.command}",
+    )
+    if known.model:
+        cfg = dataclasses.replace(
+            cfg, eval=dataclasses.replace(cfg.eval, models=tuple(known.model))
+        )
+
+    # Imported late: `--help` and config errors should not wait for torch.
+    from training.empath.evaluate import evaluate
+    from training.empath.export import export
+    from training.empath.train import train
+
+    if known.command in ("train", "all"):
+        train(cfg)
+    if known.command in ("export", "all"):
+        gguf = export(cfg)
+        logger.info("run the app on it: python -m empath_desktop --model %s", gguf)
+        if known.command == "all":
+            models = ("embedded", str(gguf)) if cfg.model.source == "embedded" else (str(gguf),)
+            cfg = dataclasses.replace(cfg, eval=dataclasses.replace(cfg.eval, models=models))
+    if known.command in ("eval", "all"):
+        report = evaluate(cfg)
+        logger.info("report: %s", report / "report.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

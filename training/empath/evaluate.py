@@ -1,0 +1,230 @@
+"""Evaluate GGUF models on held-out prompts: format compliance, rewards, reaction labels.
+
+Each model answers the same prompts, rendered by the app's prompt builder and sampled with a
+fixed seed through llama-cpp-python (the runtime the app uses). Every answer is scored by
+`rewards.score`, whose format part is `engine.tags.format_report`. The report is written as
+`report.json` (everything, per model and per category) and `report.md` (the summary tables).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from training.empath.config import Config
+from training.empath.data import Prompt, load_data, prompt_builder, render_prompt
+from training.empath.rewards import COMPONENTS, ScoreReport, reaction_label_counts, score
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    prompt_id: str
+    category: str | None
+    text: str
+    seconds: float
+    report: ScoreReport
+
+
+def resolve_model(spec: str) -> Path:
+    if spec == "embedded":
+        from empath_desktop.engine.model_files import default_model_path
+
+        return default_model_path()
+    return Path(spec).expanduser()
+
+
+def generate_answers(cfg: Config, model: Path, prompts: Sequence[Prompt]) -> list[Answer]:
+    """One sampled answer per prompt, seeded per prompt so every model sees the same draws."""
+    from llama_cpp import Llama
+
+    data = load_data(Path(cfg.data.data_dir) if cfg.data.data_dir else None)
+    builder = prompt_builder(cfg.data.persona, cfg.eval.few_shot)
+    e = cfg.eval
+    llm = Llama(
+        model_path=str(model),
+        n_ctx=e.n_ctx,
+        n_threads=e.n_threads,
+        seed=cfg.run.seed,
+        verbose=False,
+    )
+    answers = []
+    try:
+        for index, prompt in enumerate(prompts):
+            rendered = render_prompt(builder, prompt, cfg.model.prompt_style)
+            sampling = {
+                "max_tokens": e.max_tokens,
+                "temperature": e.temperature,
+                "top_p": e.top_p,
+                "seed": cfg.run.seed + index,
+            }
+            start = time.perf_counter()
+            if isinstance(rendered, str):
+                out = llm.create_completion(rendered, stop=list(builder.turn_stops), **sampling)
+                text = str(out["choices"][0]["text"])
+            else:  # chat models: the GGUF's own chat template renders the messages
+                reply = llm.create_chat_completion(messages=rendered, **sampling)
+                text = str(reply["choices"][0]["message"]["content"] or "")
+            context = {"user": prompt.text, "reaction_valence": data.reaction_valence(prompt)}
+            answers.append(
+                Answer(
+                    prompt.id,
+                    prompt.category,
+                    text,
+                    time.perf_counter() - start,
+                    score(text, context, cfg.rewards),
+                )
+            )
+            logger.debug("%s: %r", prompt.id, text)
+    finally:
+        llm.close()
+    return answers
+
+
+def _rate(flags: Sequence[bool]) -> float:
+    return round(sum(flags) / len(flags), 4) if flags else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def summarise(answers: Sequence[Answer]) -> dict[str, Any]:
+    """Format compliance, reward means and reaction labels of one model's answers."""
+    reps = [a.report for a in answers]
+    fmt = [r.format for r in reps]
+    labels = reaction_label_counts(reps)
+    by_category: dict[str, list[ScoreReport]] = {}
+    for a in answers:
+        by_category.setdefault(a.category or "unknown", []).append(a.report)
+    return {
+        "n": len(answers),
+        "format": {
+            "well_formed": _rate([f.well_formed for f in fmt]),
+            "complete": _rate([f.complete for f in fmt]),
+            "in_order": _rate([f.in_order and f.complete for f in fmt]),
+            "no_duplicates": _rate([not f.duplicates for f in fmt]),
+            "all_closed": _rate([not f.unclosed and not f.stray_closes for f in fmt]),
+            "nothing_outside": _rate([f.outside_chars == 0 for f in fmt]),
+        },
+        "rewards": {c: _mean([r.components[c] for r in reps]) for c in COMPONENTS}
+        | {"total": _mean([r.total for r in reps])},
+        "reaction_understood": _rate([r.reaction.confidence > 0 for r in reps]),
+        "expressions": dict(labels["expression"].most_common()),
+        "postures": dict(labels["posture"].most_common()),
+        "by_category": {
+            c: {
+                "n": len(rs),
+                "well_formed": _rate([r.format.well_formed for r in rs]),
+                "total": _mean([r.total for r in rs]),
+            }
+            for c, rs in sorted(by_category.items())
+        },
+        "seconds_per_turn": _mean([a.seconds for a in answers]),
+    }
+
+
+def _markdown(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
+    names = list(results)
+    lines = [
+        "# EMPATH evaluation",
+        "",
+        f"{meta['n_prompts']} prompts from the `{meta['split']}` split, temperature "
+        f"{meta['temperature']}, seed {meta['seed']}, up to {meta['max_tokens']} tokens.",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for key in next(iter(results.values()))["format"]:
+        lines.append(
+            f"| format: {key} | "
+            + " | ".join(f"{results[n]['format'][key]:.1%}" for n in names)
+            + " |"
+        )
+    lines.append(
+        "| reaction understood | "
+        + " | ".join(f"{results[n]['reaction_understood']:.1%}" for n in names)
+        + " |"
+    )
+    for key in (*COMPONENTS, "total"):
+        lines.append(
+            f"| reward: {key} | "
+            + " | ".join(f"{results[n]['rewards'][key]:.3f}" for n in names)
+            + " |"
+        )
+    lines.append(
+        "| seconds per turn | "
+        + " | ".join(f"{results[n]['seconds_per_turn']:.2f}" for n in names)
+        + " |"
+    )
+    for kind in ("expressions", "postures"):
+        lines += ["", f"## Reaction {kind}", ""]
+        for n in names:
+            counts = ", ".join(f"{k} {v}" for k, v in results[n][kind].items()) or "none"
+            lines.append(f"- **{n}**: {counts}")
+    lines += [
+        "",
+        "## Total reward by category",
+        "",
+        "| category | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    categories = sorted({c for n in names for c in results[n]["by_category"]})
+    for c in categories:
+        cells = []
+        for n in names:
+            row = results[n]["by_category"].get(c)
+            cells.append(
+                "–" if row is None else f"{row['total']:.3f} ({row['well_formed']:.0%} wf)"
+            )
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def evaluate(cfg: Config) -> Path:
+    """Evaluate every model of `cfg.eval.models`; returns the folder with report.{json,md}."""
+    data = load_data(Path(cfg.data.data_dir) if cfg.data.data_dir else None)
+    prompts = data.prompts_for(cfg.eval.split)[: cfg.eval.limit]
+    out = Path(cfg.eval.output_dir or Path(cfg.run.output_dir) / "eval")
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    samples: dict[str, list[dict[str, Any]]] = {}
+    for spec in cfg.eval.models:
+        path = resolve_model(spec)
+        name = spec if spec == "embedded" else path.name
+        logger.info("evaluating %s on %d prompts", path, len(prompts))
+        answers = generate_answers(cfg, path, prompts)
+        results[name] = summarise(answers) | {"model": str(path)}
+        samples[name] = [
+            {
+                "id": a.prompt_id,
+                "category": a.category,
+                "text": a.text,
+                "components": dict(a.report.components),
+                "total": a.report.total,
+                "expression": a.report.reaction.expression,
+                "posture": a.report.reaction.posture,
+            }
+            for a in answers
+        ]
+    meta = {
+        "split": cfg.eval.split,
+        "n_prompts": len(prompts),
+        "temperature": cfg.eval.temperature,
+        "seed": cfg.run.seed,
+        "max_tokens": cfg.eval.max_tokens,
+        "label_totals": {n: Counter(r["expressions"]).total() for n, r in results.items()},
+    }
+    (out / "report.json").write_text(
+        json.dumps({"meta": meta, "results": results, "samples": samples}, indent=2)
+    )
+    (out / "report.md").write_text(_markdown(results, meta))
+    logger.info("evaluation report in %s", out)
+    return out
