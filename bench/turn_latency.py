@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import time
 
@@ -80,6 +81,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=10)
     ap.add_argument("--model", default=None)
     args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log = logging.getLogger("bench")
 
     backend = LlamaBackend(BackendConfig(model_path=args.model or str(default_model_path())))
     recorder = RecordingBackend(backend)
@@ -102,6 +105,7 @@ def main() -> None:
         for key, value in record.timings.items():
             timings.setdefault(key, []).append(value)
 
+    log.info("pipeline turns done")
     # Bare loop: the same prompts, budgets, stops and seeds through llama-cpp-python alone.
     llm = backend._llm
     bare_wall: list[float] = []
@@ -117,9 +121,11 @@ def main() -> None:
                 pass
         bare_wall.append(time.perf_counter() - t0)
 
-    prompts = [pipeline.prompts.transcript([], [], m) for m in MESSAGES[:6]]
-    budget = 96
+    log.info("bare replay done")
+    prompts = [pipeline.prompts.transcript([], [], m) for m in MESSAGES[:4]]
+    budget = 64
     free_tps = tokens_per_s(llm, prompts, budget)
+    log.info("unconstrained done")
     gbnf_tps = tokens_per_s(llm, prompts, budget, LlamaGrammar.from_string(GBNF, verbose=False))
     scaffold_tps = sum(r.generated_tokens for r in records) / sum(r.generation_s for r in records)
 

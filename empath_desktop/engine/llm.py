@@ -140,6 +140,7 @@ class LlamaBackend:
         else:
             self.is_chat = config.chat_format == "template" and bool(self.chat_template)
         self._add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
+        self._closed = False
         self._logits_key: tuple[int, ...] | None = None
         self._logits: np.ndarray | None = None
         logger.info("loaded %s (%s, chat=%s)", self.name, path, self.is_chat)
@@ -149,6 +150,7 @@ class LlamaBackend:
         return self._llm.n_ctx()
 
     def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
+        self._check_open()
         return self._llm.tokenize(text.encode("utf-8"), add_bos=bos and self._add_bos, special=True)
 
     def count_tokens(self, text: str) -> int:
@@ -175,13 +177,14 @@ class LlamaBackend:
         sampling: Sampling = Sampling(),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        tokens = self.tokenize(prompt, bos=True)
-        if len(tokens) + max_tokens > self.n_ctx:
-            raise GenerationError(
-                f"The prompt ({len(tokens)} tokens) plus {max_tokens} new tokens does not fit the "
-                f"context window of {self.n_ctx} tokens."
-            )
         with self.lock:
+            self._check_open()
+            tokens = self.tokenize(prompt, bos=True)
+            if len(tokens) + max_tokens > self.n_ctx:
+                raise GenerationError(
+                    f"The prompt ({len(tokens)} tokens) plus {max_tokens} new tokens does not "
+                    f"fit the context window of {self.n_ctx} tokens."
+                )
             self._logits_key = None
             try:
                 chunks = self._llm.create_completion(
@@ -209,6 +212,7 @@ class LlamaBackend:
         if not options:
             raise ValueError("choose() needs at least one option")
         with self.lock:
+            self._check_open()
             base = self.tokenize(prompt, bos=True)
             scores: list[float] = []
             for option in options:
@@ -224,8 +228,16 @@ class LlamaBackend:
             return best, scores
 
     def close(self) -> None:
+        """Free the model. Later calls (another thread still holding this backend after a
+        reload) raise `GenerationError` instead of touching freed memory."""
         with self.lock:
-            self._llm.close()
+            if not self._closed:
+                self._closed = True
+                self._llm.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise GenerationError("The model was unloaded (a new model is being loaded).")
 
     def _log_softmax_after(self, tokens: list[int]) -> np.ndarray:
         """Log-probabilities of the next token after `tokens`, reusing the KV cache."""

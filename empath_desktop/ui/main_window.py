@@ -58,6 +58,7 @@ from empath_desktop.engine.pipeline import (
 from empath_desktop.engine.prompts import available_personas
 from empath_desktop.engine.voice import MouthState
 from empath_desktop.settings import Settings, load_settings, save_settings
+from empath_desktop.ui.cartpole_panel import CartPolePanelWidget
 from empath_desktop.ui.chat_view import ChatInput, ChatView
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.splitter, "Chat")
+        self.lab = CartPolePanelWidget(parent=self)
+        self.tabs.addTab(self.lab, "Personas lab")
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(6, 6, 6, 6)
@@ -410,6 +413,7 @@ class MainWindow(QMainWindow):
         self._persona_name = info.persona_name
         self._model_name = info.name
         self.voice.configure(self.settings, info.persona_voice)
+        self.lab.set_backend(self._engine.backend)
         self.model_label.setText(info.name)
         self.banner.hide()
         self._offer_continue()
@@ -560,6 +564,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the workers: cancel, then quit and join their threads (bounded wait)."""
         self.stop()
+        self.lab.shutdown()
         for thread in self._threads:
             thread.quit()
         for thread in self._threads:

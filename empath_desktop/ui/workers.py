@@ -69,6 +69,11 @@ class EngineWorker(QObject):
         self._backend: Backend | None = None
         self.pipeline: Pipeline | None = None
 
+    @property
+    def backend(self) -> Backend | None:
+        """The loaded model, shared with the CartPole lab (which takes its lock per decision)."""
+        return self._backend
+
     @Slot(object)
     def load(self, request: ModelRequest) -> None:
         t0 = time.perf_counter()

@@ -1,0 +1,1 @@
+"""CartPole embodied-persona lab: data collection, student training, evaluation (CLI)."""
