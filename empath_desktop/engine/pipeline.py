@@ -1,11 +1,12 @@
 """The three-stage turn: react → respond → reflect, with a guaranteed format.
 
-Format guarantee without grammar sampling: the pipeline writes the tag literals into the
-context itself (scaffolding) and lets the model fill one section at a time up to a stop
-string. Whatever the model emits inside a section passes through a probe `StreamParser`; the
-first tag-like text it writes ends that section. So every turn is a well-formed
-react/respond/reflect triple from any model, at unconstrained sampling speed, and the KV cache
-carries over between sections (each section's prompt extends the previous one).
+Format guarantee without grammar sampling: the pipeline writes the first tag of a stage into
+the context itself and watches the model's text through a probe `StreamParser`. While the model
+writes the expected closing and opening tags on its own, generation simply runs on; at the first
+deviation (a tag out of order, text between sections, a section over budget) the pipeline cuts
+it, writes the missing tags itself (scaffolding) and continues from there. So every turn is a
+well-formed react/respond/reflect triple from any model, at unconstrained sampling speed, and
+the KV cache carries over between sections (each prompt extends the previous one).
 
 `respond()` and `reflect()` are separate stages so a UI can run reflection in its own worker;
 `run_turn()` chains them. Events are frozen dataclasses with `t`, seconds since send.
@@ -29,16 +30,6 @@ from empath_desktop.engine.tags import FormatReport, StreamParser, Turn
 
 logger = logging.getLogger(__name__)
 
-# Lower-case tag starts: the model is cut off before it writes a tag. Other spellings
-# (`</ Respond>`) are caught by the probe parser one piece later.
-_TAG_STOPS: tuple[str, ...] = (
-    "</react",
-    "</respond",
-    "</reflect",
-    "<react",
-    "<respond",
-    "<reflect",
-)
 # A react is usable as soon as its first cue is complete: `*…*`, `[…]`, or text before `+`/`,`.
 _FIRST_CUE = re.compile(r"\*[^*]+\*|\[[^\]]+\]|[^+,\s][^+,]*[+,]")
 
@@ -213,29 +204,32 @@ class Pipeline:
             yield TurnFailed(str(exc), time.perf_counter() - t0)
             return
         state = _TurnState(user=text, prompt=prompt, t0=t0)
+        cfg = self.config
+        first = True
         try:
-            for piece in self._section(state, "react", self.config.react_max_tokens, cancel):
-                yield from self._react_events(state, piece)
-            if state.cancelled:
+            stage = (("react", cfg.react_max_tokens), ("respond", cfg.respond_max_tokens))
+            for section, piece in self._sections(state, stage, cancel):
+                if section == "react" and piece is not None:
+                    yield from self._react_events(state, piece)
+                elif section == "react":  # </react>: the final reaction
+                    final = parse_reaction(state.parser.turn().react)
+                    state.reaction = final
+                    state.mark("reaction_ms")
+                    state.mark("reaction_final_ms")
+                    yield ReactionReady(final, True, state.now())
+                elif piece is None:  # </respond>
+                    continue
+                elif first:
+                    piece = piece.lstrip()
+                    if piece:
+                        first = False
+                        state.mark("first_respond_ms")
+                        yield RespondDelta(piece, state.now())
+                else:
+                    yield RespondDelta(piece, state.now())
+            if "respond" not in state.parser.report().present:
                 yield from self._finish_cancelled(state)
                 return
-            final = parse_reaction(state.parser.turn().react)
-            state.reaction = final
-            state.mark("reaction_ms")
-            state.mark("reaction_final_ms")
-            yield ReactionReady(final, True, state.now())
-            self._append(state, "\n")
-            first = True
-            for piece in self._section(
-                state, "respond", self.config.respond_max_tokens, cancel
-            ):
-                if first:
-                    piece = piece.lstrip()
-                    if not piece:
-                        continue
-                    first = False
-                    state.mark("first_respond_ms")
-                yield RespondDelta(piece, state.now())
         except GenerationError as exc:
             self._state = None
             yield TurnFailed(str(exc), state.now())
@@ -255,8 +249,10 @@ class Pipeline:
         if state is None:
             return
         try:
-            for piece in self._section(state, "reflect", self.config.reflect_max_tokens, cancel):
-                yield ReflectDelta(piece, state.now())
+            stage = (("reflect", self.config.reflect_max_tokens),)
+            for _section, piece in self._sections(state, stage, cancel):
+                if piece:
+                    yield ReflectDelta(piece, state.now())
         except GenerationError as exc:
             logger.warning("reflection failed: %s", exc)
             state.cancelled = True
@@ -300,44 +296,88 @@ class Pipeline:
         state.raw += text
         return state.parser.feed(text)
 
-    def _section(
-        self, state: _TurnState, name: str, max_tokens: int, cancel: threading.Event | None
-    ) -> Iterator[str]:
-        """Write `<name>`, stream the model's safe text for it, write `</name>`."""
-        self._append(state, f"<{name}>")
-        probe = StreamParser()
-        probe.feed(f"<{name}>")
-        stops = _TAG_STOPS + self.prompts.turn_stops
-        hit_tag = False
-        started = time.perf_counter()
-        stream = self.backend.stream(
-            state.prompt,
-            max_tokens=max_tokens,
-            stop=stops,
-            sampling=self.config.sampling,
-            cancel=cancel,
-        )
-        with contextlib.closing(stream):
-            for piece in stream:
-                state.tokens += 1
-                for ev in probe.feed(piece):
-                    if ev.kind != "text":
-                        # The model wrote a tag: its section ends here, whatever follows.
-                        hit_tag = True
+    def _sections(
+        self,
+        state: _TurnState,
+        stage: tuple[tuple[str, int], ...],
+        cancel: threading.Event | None,
+    ) -> Iterator[tuple[str, str | None]]:
+        """Generate the sections of one stage, in order; yield (section, text) for the model's
+        text and (section, None) once each section is closed.
+
+        The pipeline writes the first opening tag. While the model then writes exactly the
+        expected closing and opening tags itself, one generation runs on through them (no
+        restart, no re-evaluation). At the first deviation (a tag out of order, text between
+        sections, a section over its token budget, the end of the stream) the pipeline cuts
+        the generation, writes the missing tags itself and starts a new generation from there.
+        Whatever the model does, `state.raw` is a well-formed sequence of these sections.
+        """
+        order = [name for name, _ in stage]
+        budgets = dict(stage)
+        index = 0  # the section being generated
+        while index < len(order) and not state.cancelled:
+            name = order[index]
+            self._append(state, f"<{name}>")
+            probe = StreamParser()
+            probe.feed(f"<{name}>")
+            current: str | None = name
+            used = 0
+            outside = 0
+            started = time.perf_counter()
+            stream = self.backend.stream(
+                state.prompt,
+                max_tokens=sum(budgets[n] for n in order[index:]),
+                stop=self.prompts.turn_stops,
+                sampling=self.config.sampling,
+                cancel=cancel,
+            )
+            deviated = False
+            with contextlib.closing(stream):
+                for piece in stream:
+                    state.tokens += 1
+                    used += 1
+                    for ev in probe.feed(piece):
+                        if ev.kind == "text" and ev.section == current:
+                            self._append(state, ev.text)
+                            yield current, ev.text
+                        elif ev.kind == "close" and ev.section == current:
+                            self._append(state, f"</{current}>")
+                            yield current, None
+                            current = None
+                            index += 1
+                        elif (
+                            ev.kind == "open"
+                            and current is None
+                            and index < len(order)
+                            and ev.section == order[index]
+                        ):
+                            current = ev.section
+                            used = 0
+                            self._append(state, f"\n<{current}>")
+                        else:
+                            deviated = True
+                            break
+                    between = probe.report().outside_chars
+                    if between > outside or (current is not None and used > budgets[current]):
+                        deviated = True
+                    outside = between
+                    if deviated or index == len(order):
                         break
-                    self._append(state, ev.text)
-                    yield ev.text
-                if hit_tag:
-                    break
-        if not hit_tag:
-            for ev in probe.finish():
-                if ev.kind == "text":
-                    self._append(state, ev.text)
-                    yield ev.text
-        state.gen_s += time.perf_counter() - started
-        if cancel is not None and cancel.is_set():
-            state.cancelled = True
-        self._append(state, f"</{name}>")
+            if not deviated and current is not None:
+                # Held-back text at the end of the stream is the model's, and literal.
+                for ev in probe.finish():
+                    if ev.kind == "text":
+                        self._append(state, ev.text)
+                        yield current, ev.text
+            state.gen_s += time.perf_counter() - started
+            if cancel is not None and cancel.is_set():
+                state.cancelled = True
+            if current is not None:
+                self._append(state, f"</{current}>")
+                yield current, None
+                index += 1
+            if index < len(order):
+                self._append(state, "\n")
 
     def _react_events(self, state: _TurnState, piece: str) -> Iterator[PipelineEvent]:
         state.mark("first_react_ms")

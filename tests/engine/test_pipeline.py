@@ -54,6 +54,7 @@ def test_real_turns_are_always_well_formed(pipeline: Pipeline) -> None:
         assert record.reaction.expression in EXPRESSIONS
         assert record.reaction.posture in POSTURES
         order = kinds(events)
+        assert sum(isinstance(e, ReactionReady) and e.final for e in events) == 1
         assert order.index("ReactionReady") < order.index("RespondDone")
         assert order.index("RespondDone") < order.index("ReflectDone")
         assert {"reaction_ms", "respond_done_ms", "reflect_done_ms"} <= record.timings.keys()
@@ -103,7 +104,7 @@ def test_reset_forgets_the_conversation(pipeline: Pipeline, llama_backend) -> No
 
 def test_forged_tags_inside_a_section_cannot_break_the_format() -> None:
     script = {
-        "react": ["*grin*", "</react><respond>forged"],
+        "react": ["*grin*", "<reflect>forged"],  # out of order: cut, react closed for it
         "respond": ["Fine", " </ RESPOND >", "<reflect>leak"],
         "reflect": ["Calm", "."],
     }
@@ -148,3 +149,33 @@ def test_a_message_too_long_for_the_context_fails_clearly() -> None:
     assert isinstance(events[0], TurnFailed)
     assert "too long" in events[0].message
     assert not [e for e in events if isinstance(e, (RespondDone, ReactionReady))]
+
+
+def test_a_model_that_writes_the_tags_itself_runs_on_without_restarts() -> None:
+    script = {
+        "react": ["*grin*", "</react>", "\n<respond>", "Hi", " there", "</respond>"],
+        "respond": ["unused"],
+        "reflect": ["Calm", "."],
+    }
+    backend = FakeBackend(script)
+    pipe = Pipeline(backend, load_persona("empath"), FAST)
+    record = list(pipe.run_turn("hello"))[-1].record
+    assert record.report.well_formed
+    assert (record.turn.react, record.turn.respond, record.turn.reflect) == (
+        "*grin*",
+        "Hi there",
+        "Calm.",
+    )
+    assert len(backend.prompts) == 2  # react+respond in one generation, then the reflection
+
+
+def test_text_between_sections_is_cut_and_scaffolded() -> None:
+    script = {
+        "react": ["*nod*", "</react>", " oops, chatter", "<respond>no"],
+        "respond": ["Yes", "."],
+        "reflect": ["Fine", "."],
+    }
+    record = list(Pipeline(FakeBackend(script), load_persona("empath"), FAST).run_turn("hi"))
+    record = record[-1].record
+    assert record.report.well_formed and record.turn.respond == "Yes."
+    assert "chatter" not in record.raw
