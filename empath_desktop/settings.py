@@ -28,6 +28,7 @@ class Settings:
     show_reflections: bool = False
     voice_enabled: bool = True
     voice_device: str = ""  # empty: the default output device
+    voice_name: str = ""  # empty: the persona's own voice
     voice_rate: int = 0  # 0: the persona's own rate
     voice_volume: float = 1.0
     theme: str = "light"

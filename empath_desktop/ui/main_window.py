@@ -62,7 +62,12 @@ from empath_desktop.ui.cartpole_panel import CartPolePanelWidget
 from empath_desktop.ui.chat_view import ChatInput, ChatView
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
-from empath_desktop.ui.voice_bridge import VoiceBridge, avatar_viseme, output_device_names
+from empath_desktop.ui.voice_bridge import (
+    VoiceBridge,
+    avatar_viseme,
+    output_device_names,
+    voice_names,
+)
 from empath_desktop.ui.workers import (
     EngineWorker,
     ModelInfo,
@@ -276,7 +281,7 @@ class MainWindow(QMainWindow):
         save_settings(settings)
         self.avatar.set_look(settings.avatar_look)
         self.reflection_dock.setVisible(settings.show_reflections)
-        voice_fields = ("voice_enabled", "voice_device", "voice_rate", "voice_volume")
+        voice_fields = ("voice_enabled", "voice_device", "voice_name", "voice_rate", "voice_volume")
         if any(getattr(settings, f) != getattr(old, f) for f in voice_fields):
             self.voice.configure(settings)
         app = QApplication.instance()
@@ -379,7 +384,12 @@ class MainWindow(QMainWindow):
 
     def _on_settings_triggered(self) -> None:
         dialog = SettingsDialog(
-            self.settings, available_personas(), available_looks(), self._audio_devices, self
+            self.settings,
+            available_personas(),
+            available_looks(),
+            self._audio_devices,
+            self,
+            voices=voice_names(),
         )
         if dialog.exec():
             self.apply_settings(dialog.result_settings())

@@ -65,7 +65,9 @@ class SettingsDialog(QDialog):
         looks: list[str],
         audio_devices: list[str],
         parent: QWidget | None = None,
+        voices: list[str] | None = None,
     ) -> None:
+        """`voices`: the speech engine's voice names (empty: only the persona's own)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -167,6 +169,11 @@ class SettingsDialog(QDialog):
         device_box.setContentsMargins(0, 0, 0, 0)
         device_box.addWidget(self._device_combo)
         device_box.addWidget(self._device_note)
+        self._voice_combo = _combo(
+            ["", *(voices or [])], settings.voice_name, {"": "Persona's own voice"}
+        )
+        self._voice_combo.setObjectName("voiceNameCombo")
+        self._voice_combo.setToolTip("The eSpeak NG voice (language and accent) to speak with")
         self._rate_spin = QSpinBox()
         self._rate_spin.setObjectName("voiceRateSpin")
         self._rate_spin.setRange(0, 450)
@@ -212,6 +219,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self._reflections_check)
         form.addRow("", self._voice_check)
         form.addRow(self._buddy("Output &device:", self._device_combo), device_box)
+        form.addRow(self._buddy("Vo&ice:", self._voice_combo), self._voice_combo)
         form.addRow(self._buddy("Speaking &rate:", self._rate_spin), self._rate_spin)
         form.addRow(self._buddy("&Volume:", self._volume_slider), volume_row)
         form.addRow(self._buddy("T&heme:", self._theme_combo), self._theme_combo)
@@ -247,6 +255,7 @@ class SettingsDialog(QDialog):
             show_reflections=self._reflections_check.isChecked(),
             voice_enabled=self._voice_check.isChecked(),
             voice_device=self._device_combo.currentData(),
+            voice_name=self._voice_combo.currentData(),
             voice_rate=self._rate_spin.value(),
             voice_volume=self._volume_slider.value() / 100.0,
             theme=self._theme_combo.currentData(),
@@ -296,6 +305,7 @@ class SettingsDialog(QDialog):
 
     def _on_voice_toggled(self, checked: bool) -> None:
         self._device_combo.setEnabled(checked and self._has_devices)
+        self._voice_combo.setEnabled(checked)
         self._rate_spin.setEnabled(checked)
         self._volume_slider.setEnabled(checked)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from empath_desktop.engine.audio_out import AudioSink, list_output_devices
 from empath_desktop.engine.prompts import VoiceStyle
 from empath_desktop.engine.voice import (
+    EspeakEngine,
     MouthState,
     Speaker,
     VoiceConfig,
@@ -41,6 +42,15 @@ def output_device_names() -> list[str]:
     return [d.name for d in list_output_devices()]
 
 
+def voice_names() -> list[str]:
+    """eSpeak NG's voices for the settings; [] when the engine cannot load."""
+    try:
+        return EspeakEngine().voices()
+    except OSError as exc:
+        logger.warning("no voice list: %s", exc)
+        return []
+
+
 class VoiceBridge(QObject):
     """Owns the speaker. Its callbacks arrive on audio threads and leave as queued signals."""
 
@@ -69,6 +79,7 @@ class VoiceBridge(QObject):
         self.close()
         config = VoiceConfig(
             enabled=settings.voice_enabled,
+            voice=settings.voice_name or None,
             rate=settings.voice_rate or None,
             volume=settings.voice_volume,
             output_device=settings.voice_device or None,

@@ -179,3 +179,14 @@ def test_text_between_sections_is_cut_and_scaffolded() -> None:
     record = record[-1].record
     assert record.report.well_formed and record.turn.respond == "Yes."
     assert "chatter" not in record.raw
+
+
+def test_chat_models_get_their_chat_template_with_the_scaffold_after_it() -> None:
+    backend = FakeBackend()
+    backend.is_chat = True
+    pipe = Pipeline(backend, load_persona("empath"), FAST)
+    record = list(pipe.run_turn("hello <b>"))[-1].record
+    assert record.report.well_formed
+    prompt = backend.prompts[0]
+    assert prompt.startswith("system: ") and prompt.endswith("user: hello <\u200db><react>")
+    assert "assistant: <react>" in prompt  # the persona's examples, as assistant turns

@@ -48,6 +48,7 @@ def make_dialog(qtbot, settings: Settings | None = None, devices: list[str] | No
         PERSONAS,
         LOOKS,
         ["Speakers", "Headphones"] if devices is None else devices,
+        voices=["en-gb", "en-us", "fr"],
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -98,6 +99,7 @@ def test_returns_edited_settings(qtbot, fake_gguf: Path) -> None:
     select(child(dialog, QComboBox, "voiceDeviceCombo"), "Headphones")
     child(dialog, QSlider, "volumeSlider").setValue(35)
     select(child(dialog, QComboBox, "themeCombo"), "dark")
+    select(child(dialog, QComboBox, "voiceNameCombo"), "en-gb")
 
     with qtbot.waitSignal(dialog.accepted, timeout=1000):
         qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
@@ -113,6 +115,7 @@ def test_returns_edited_settings(qtbot, fake_gguf: Path) -> None:
         show_reflections=True,
         voice_enabled=True,
         voice_device="Headphones",
+        voice_name="en-gb",
         voice_rate=200,
         voice_volume=0.35,
         theme="dark",
