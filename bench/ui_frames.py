@@ -29,7 +29,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from empath_desktop.settings import Settings  # noqa: E402
-from empath_desktop.ui.main_window import MainWindow  # noqa: E402
+from empath_desktop.ui.main_window import MainWindow, prefer_ui_thread  # noqa: E402
 
 MESSAGES = [
     "Hi! I just got back from hiking in the mountains.",
@@ -60,6 +60,7 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=3)
     args = ap.parse_args()
 
+    prefer_ui_thread()  # as the app's run_app does
     app = QApplication([])
     window = MainWindow(Settings(voice_enabled=False))
     window_clock, avatar_clock = PaintClock(), PaintClock()

@@ -585,9 +585,17 @@ class MainWindow(QMainWindow):
         self._threads = []
 
 
+def prefer_ui_thread() -> None:
+    """Hand the GIL over more often than the default 5 ms: the engine thread runs Python
+    between llama.cpp calls for every token, and a UI thread kept waiting for the GIL misses
+    its 60 Hz frame."""
+    sys.setswitchinterval(0.001)
+
+
 def run_app(args: argparse.Namespace) -> int:
     from empath_desktop.ui.script_player import ScriptPlayer, read_script
 
+    prefer_ui_thread()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EMPATH Desktop")
     settings = load_settings()
