@@ -58,9 +58,10 @@ class FakeBackend:
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         self.prompts.append(prompt)
-        section = next(s for s in ("react", "respond", "reflect") if prompt.endswith(f"<{s}>"))
+        sections = [s for s in ("react", "respond", "reflect") if prompt.endswith(f"<{s}>")]
+        script = self.script[sections[0]] if sections else []  # e.g. warming a prefix
         with self.lock:
-            for piece in self.script[section][:max_tokens]:
+            for piece in script[:max_tokens]:
                 if self.delay_s:
                     time.sleep(self.delay_s)
                 if cancel is not None and cancel.is_set():

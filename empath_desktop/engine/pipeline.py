@@ -180,6 +180,19 @@ class Pipeline:
     def reflection_pending(self) -> bool:
         return self._state is not None
 
+    def warm(self) -> None:
+        """Evaluate the prompt up to where the next user message will go, so the first turn
+        after a model load starts from a warm KV cache like every later one."""
+        marker = "\u2063"  # an invisible separator no prompt template contains
+        with self._lock:
+            prompt = self._fit_prompt(marker)
+            prefix = prompt[: prompt.rindex(marker)]
+            try:
+                for _ in self.backend.stream(prefix, max_tokens=1):
+                    pass
+            except GenerationError as exc:
+                logger.warning("could not warm the prompt prefix: %s", exc)
+
     def run_turn(self, text: str, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
         """Both stages in one iterator (terminal chat, benchmarks, tests)."""
         yield from self.respond(text, cancel)

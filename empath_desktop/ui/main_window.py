@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self._turn_timings: dict[str, float] = {}
         self.last_record: TurnRecord | None = None
         self._audio_devices: list[str] = []
+        self._offering_continue = False
 
         self.setWindowTitle(f"EMPATH Desktop {__version__}")
         self.resize(1280, 800)
@@ -314,6 +315,9 @@ class MainWindow(QMainWindow):
         self.timeline.reset()
         self.chat.add_user(text)
         self._listen_timer.stop()
+        if self._offering_continue:  # a new message declines the offer
+            self._offering_continue = False
+            self.banner.hide()
         self.avatar.animator.set_mode(Mode.IDLE)
         self._set_state("reacting")
         self.timeline.stage_started("react", 0.0)
@@ -363,6 +367,7 @@ class MainWindow(QMainWindow):
 
     def _offer_continue(self) -> None:
         if self.store.latest() is not None and self._conversation is None:
+            self._offering_continue = True
             self.banner.show_message(
                 "Welcome back. Pick up your last conversation where you left it?",
                 "info",

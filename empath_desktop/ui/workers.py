@@ -105,6 +105,8 @@ class EngineWorker(QObject):
                 persona_voice=persona.voice,
             )
         )
+        # A message sent meanwhile queues behind this; it then starts from a warm cache.
+        self.pipeline.warm()
 
     @Slot(object)
     def configure(self, request: ModelRequest) -> None:

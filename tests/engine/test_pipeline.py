@@ -190,3 +190,16 @@ def test_chat_models_get_their_chat_template_with_the_scaffold_after_it() -> Non
     prompt = backend.prompts[0]
     assert prompt.startswith("system: ") and prompt.endswith("user: hello <\u200db><react>")
     assert "assistant: <react>" in prompt  # the persona's examples, as assistant turns
+    pipe.warm()
+    assert backend.prompts[-1].endswith("\nuser: ")  # cached up to the next user message
+
+
+@pytest.mark.model
+def test_warming_leaves_the_prefix_cached_and_the_first_turn_well_formed(
+    llama_backend,
+) -> None:
+    pipe = Pipeline(llama_backend, load_persona("empath"), FAST)
+    pipe.warm()
+    record = list(pipe.run_turn("Good morning!"))[-1].record
+    assert record.report.well_formed
+    assert record.timings["reaction_ms"] < 5000
