@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from empath_desktop.engine.llm import Sampling
 
 DEFAULT_SCRIPT = {
-    "react": ["*warm", " smile*", " + *leans", " forward*"],
+    "react": ["warm", " smile*", " + *leans", " forward*"],  # after the pipeline's lead "*"
     "respond": [" Hello", " there", "!", " How", " are", " you", "?"],
     "reflect": ["They", " seem", " friendly", "."],
 }
@@ -58,8 +58,10 @@ class FakeBackend:
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         self.prompts.append(prompt)
-        sections = [s for s in ("react", "respond", "reflect") if prompt.endswith(f"<{s}>")]
-        script = self.script[sections[0]] if sections else []  # e.g. warming a prefix
+        # The section the prompt has just opened (the pipeline may add a lead after the tag).
+        tail = prompt[-12:]
+        opened = [s for s in ("react", "respond", "reflect") if f"<{s}>" in tail]
+        script = self.script[opened[-1]] if opened else []  # e.g. warming a prefix
         with self.lock:
             for piece in script[:max_tokens]:
                 if self.delay_s:

@@ -40,6 +40,9 @@ class PipelineConfig:
     respond_max_tokens: int = 200
     reflect_max_tokens: int = 120
     sampling: Sampling = field(default_factory=Sampling)
+    # Written after <react> before the model continues: primes the `*expression* + *posture*`
+    # form, which small models otherwise drift from (copying numbers or prose into react).
+    react_lead: str = "*"
     # Tokens kept free for the scaffold literals and the chat template's own markers.
     scaffold_reserve: int = 48
 
@@ -334,6 +337,8 @@ class Pipeline:
             probe = StreamParser()
             probe.feed(f"<{name}>")
             current: str | None = name
+            if name == "react":  # part of the react text, not something the model wrote
+                self._append(state, self.config.react_lead)
             used = 0
             outside = 0
             started = time.perf_counter()

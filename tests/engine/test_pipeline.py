@@ -153,7 +153,7 @@ def test_a_message_too_long_for_the_context_fails_clearly() -> None:
 
 def test_a_model_that_writes_the_tags_itself_runs_on_without_restarts() -> None:
     script = {
-        "react": ["*grin*", "</react>", "\n<respond>", "Hi", " there", "</respond>"],
+        "react": ["grin*", "</react>", "\n<respond>", "Hi", " there", "</respond>"],
         "respond": ["unused"],
         "reflect": ["Calm", "."],
     }
@@ -188,7 +188,7 @@ def test_chat_models_get_their_chat_template_with_the_scaffold_after_it() -> Non
     record = list(pipe.run_turn("hello <b>"))[-1].record
     assert record.report.well_formed
     prompt = backend.prompts[0]
-    assert prompt.startswith("system: ") and prompt.endswith("user: hello <\u200db><react>")
+    assert prompt.startswith("system: ") and prompt.endswith("user: hello <\u200db><react>*")
     assert "assistant: <react>" in prompt  # the persona's examples, as assistant turns
     pipe.warm()
     assert backend.prompts[-1].endswith("\nuser: ")  # cached up to the next user message
