@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -114,11 +113,3 @@ def test_concurrent_callers_each_get_their_own_utterance(engine: EspeakEngine) -
             assert abs(chunk.samples.size - expected.samples.size) < 0.02 * expected.samples.size
 
 
-def test_synthesis_is_much_faster_than_real_time(engine: EspeakEngine) -> None:
-    text = " ".join([PANGRAM] * 4)
-    synth(engine, text)  # warm caches
-    start = time.perf_counter()
-    samples = synth(engine, text)[0].samples
-    elapsed = time.perf_counter() - start
-    # The target is 20x (see bench/voice.py); a loose bound keeps this stable on a busy CI box.
-    assert samples.size / engine.sample_rate / elapsed > 5
