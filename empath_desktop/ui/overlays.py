@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
@@ -59,12 +59,6 @@ class StageTimelineWidget(QWidget):
             self._timer.stop()
         self.update()
 
-    def tick(self, ms: float) -> None:
-        self._now_ms = max(self._now_ms, ms)
-
-    def spans(self) -> dict[str, StageSpan]:
-        return dict(self._spans)
-
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -103,8 +97,6 @@ class StageTimelineWidget(QWidget):
 
 class BannerWidget(QFrame):
     """A non-modal message strip; text is shown as plain text."""
-
-    sig_dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,4 +151,3 @@ class BannerWidget(QFrame):
 
     def _on_close_clicked(self) -> None:
         self.hide()
-        self.sig_dismissed.emit()

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.engine.model_files import ModelFileError, default_model_path
-from empath_desktop.engine.pipeline import Pipeline, PipelineConfig
+from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, ReflectDone, TurnFailed
 from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,6 @@ class EngineWorker(QObject):
     sig_model_loaded = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
     sig_event = Signal(object)  # a PipelineEvent
-    sig_turn_finished = Signal()
-    sig_reset_done = Signal()
 
     def __init__(self, backend_factory: Callable[[BackendConfig], Backend] | None = None) -> None:
         super().__init__()
@@ -126,15 +124,14 @@ class EngineWorker(QObject):
             try:
                 for event in self.pipeline.respond(text, cancel):
                     self.sig_event.emit(event)
-            except Exception:  # the engine reports its own errors as events; this is a bug
+            except Exception as exc:  # the engine reports its own errors as events: a bug
                 logger.exception("turn failed")
-        self.sig_turn_finished.emit()
+                self.sig_event.emit(TurnFailed(f"The turn failed unexpectedly: {exc}", 0.0))
 
     @Slot()
     def reset(self) -> None:
         if self.pipeline is not None:
             self.pipeline.reset()
-        self.sig_reset_done.emit()
 
     @Slot(object)
     def restore(self, exchanges: list) -> None:
@@ -154,7 +151,6 @@ class ReflectionWorker(QObject):
     """Runs the reflect stage of the engine worker's pipeline, in its own QThread."""
 
     sig_event = Signal(object)
-    sig_reflection_finished = Signal()
 
     def __init__(self, engine: EngineWorker) -> None:
         super().__init__()
@@ -167,9 +163,9 @@ class ReflectionWorker(QObject):
             try:
                 for event in pipeline.reflect(cancel):
                     self.sig_event.emit(event)
-            except Exception:
+            except Exception:  # as above; the UI must still leave "reflecting"
                 logger.exception("reflection failed")
-        self.sig_reflection_finished.emit()
+                self.sig_event.emit(ReflectDone("", True, 0.0))
 
 
 def start_in_thread(worker: QObject, name: str) -> QThread:
