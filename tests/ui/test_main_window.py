@@ -224,3 +224,15 @@ def test_without_an_audio_device_voice_is_off_and_chat_works(qtbot, make_window)
     assert window.voice_label.text().startswith("Voice off")
     with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
         window.send("hello")
+
+
+def test_presentation_mode_hides_chrome_and_enlarges_text(qtbot, make_window) -> None:
+    window = make_window(engine=fake_engine())
+    wait_ready(qtbot, window)
+    size = window.chat.font().pointSizeF()
+    window.toggle_presentation()
+    assert not window.menuBar().isVisible() and not window.statusBar().isVisible()
+    assert window.chat.font().pointSizeF() > size
+    window.toggle_presentation()
+    assert window.menuBar().isVisible()
+    assert window.chat.font().pointSizeF() == pytest.approx(size)
