@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.last_record: TurnRecord | None = None
         self._audio_devices: list[str] = []
         self._offering_continue = False
+        self._discarding = False
 
         self.setWindowTitle(f"EMPATH Desktop {__version__}")
         self.resize(1280, 800)
@@ -329,8 +330,19 @@ class MainWindow(QMainWindow):
         self._reflect_cancel.set()
         self.voice.stop()
 
-    def new_conversation(self) -> None:
+    def _abandon_turn(self) -> None:
+        """Stop the turn in flight and drop the events it still sends: the view starts over.
+        Every stage ends with TurnRecorded or TurnFailed, which ends the dropping."""
+        if self.state in ("reacting", "responding", "reflecting"):
+            self._discarding = True
+            self._flush_timer.stop()
+            self._pending_reply = ""
+            self.timeline.reset()
+            self._set_state("ready")
         self.stop()
+
+    def new_conversation(self) -> None:
+        self._abandon_turn()
         self._conversation = None
         self.chat.clear()
         self.reflections.clear()
@@ -350,7 +362,7 @@ class MainWindow(QMainWindow):
         except (ConversationError, OSError) as exc:
             self.banner.show_message(f"Could not open the last conversation {path}: {exc}")
             return False
-        self.stop()
+        self._abandon_turn()
         self.chat.clear()
         self.reflections.clear()
         for turn in loaded.turns:
@@ -441,6 +453,9 @@ class MainWindow(QMainWindow):
         self._set_state("error")
 
     def _on_engine_event(self, event: object) -> None:
+        if self._discarding:
+            self._discarding = not isinstance(event, (TurnRecorded, TurnFailed))
+            return
         match event:
             case ReactDelta():
                 self._turn_timings.setdefault("first_react_ms", self._ms())
@@ -495,6 +510,7 @@ class MainWindow(QMainWindow):
                 self.sig_stage_reached.emit("reflect_done")
             case TurnFailed(message=message):
                 self._flush_timer.stop()
+                self.timeline.stop_running(self._ms())
                 self.banner.show_message(message)
                 self.chat.end_reply()
                 self.avatar.animator.set_mode(Mode.IDLE)
@@ -507,8 +523,10 @@ class MainWindow(QMainWindow):
                 if record.generation_s > 0:
                     rate = record.generated_tokens / record.generation_s
                     self.speed_label.setText(f"{rate:.1f} tok/s")
-                if record.cancelled and self.state in ("reacting", "responding"):
-                    self._set_state("ready")
+                if record.cancelled:
+                    self.timeline.stop_running(self._ms())
+                    if self.state in ("reacting", "responding"):
+                        self._set_state("ready")
 
     def _persist(self, record: TurnRecord) -> None:
         try:

@@ -59,6 +59,12 @@ class StageTimelineWidget(QWidget):
             self._timer.stop()
         self.update()
 
+    def stop_running(self, ms: float) -> None:
+        """End every running bar at `ms` (the turn was stopped or failed)."""
+        for stage, span in list(self._spans.items()):
+            if span.end is None:
+                self.stage_ended(stage, ms)
+
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.engine.model_files import ModelFileError, default_model_path
-from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, ReflectDone, TurnFailed
+from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, TurnFailed
 from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
 
 logger = logging.getLogger(__name__)
@@ -163,9 +163,9 @@ class ReflectionWorker(QObject):
             try:
                 for event in pipeline.reflect(cancel):
                     self.sig_event.emit(event)
-            except Exception:  # as above; the UI must still leave "reflecting"
+            except Exception as exc:  # as above; the UI must still leave "reflecting"
                 logger.exception("reflection failed")
-                self.sig_event.emit(ReflectDone("", True, 0.0))
+                self.sig_event.emit(TurnFailed(f"The reflection failed unexpectedly: {exc}", 0.0))
 
 
 def start_in_thread(worker: QObject, name: str) -> QThread:

@@ -236,3 +236,20 @@ def test_presentation_mode_hides_chrome_and_enlarges_text(qtbot, make_window) ->
     window.toggle_presentation()
     assert window.menuBar().isVisible()
     assert window.chat.font().pointSizeF() == pytest.approx(size)
+
+
+def test_new_conversation_mid_reply_starts_clean(qtbot, make_window) -> None:
+    script = {**DEFAULT_SCRIPT, "respond": [" word"] * 300}
+    engine = fake_engine(script, delay_s=0.01)
+    window = make_window(engine=engine)
+    wait_ready(qtbot, window)
+    window.send("Talk for a while.")
+    qtbot.waitUntil(lambda: window.state == "responding")
+    window.new_conversation()
+    assert window.state == "ready" and window.chat.transcript() == ""
+    qtbot.waitUntil(lambda: not engine.pipeline.memory.exchanges, timeout=5000)
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=10_000):
+        window.send("Fresh start")
+    transcript = window.chat.transcript()
+    assert transcript.startswith("You: Fresh start") and transcript.count("EMPATH:") == 1
+    assert "Talk for a while" not in transcript and "[stopped]" not in transcript
