@@ -55,7 +55,7 @@ from empath_desktop.engine.pipeline import (
     TurnRecord,
     TurnRecorded,
 )
-from empath_desktop.engine.prompts import available_personas
+from empath_desktop.engine.prompts import VoiceStyle, available_personas
 from empath_desktop.engine.voice import MouthState
 from empath_desktop.settings import Settings, load_settings, save_settings
 from empath_desktop.ui.cartpole_panel import CartPolePanelWidget
@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self._engine.sig_model_loading.connect(self._on_model_loading)
         self._engine.sig_model_loaded.connect(self._on_model_loaded)
         self._engine.sig_model_failed.connect(self._on_model_failed)
+        self._engine.sig_persona_changed.connect(self._on_persona_changed)
         self._engine.sig_event.connect(self._on_engine_event)
         self._reflector.sig_event.connect(self._on_engine_event)
 
@@ -162,7 +163,6 @@ class MainWindow(QMainWindow):
         self.voice = VoiceBridge(voice_sink)
         self.voice.sig_mouth_changed.connect(self._on_mouth_changed)
         self.voice.sig_status_changed.connect(self._on_voice_status_changed)
-        self.voice.configure(settings)
         self._audio_devices = output_device_names()
 
         self._set_state("loading")
@@ -289,6 +289,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication) and settings.theme != old.theme:
             apply_theme(app, settings.theme)
+        if settings.persona != old.persona:
+            self._persona_override = None  # chosen in Settings: that now wins over --persona
         if (settings.model_path, settings.threads) != (old.model_path, old.threads):
             self._model_override = None  # the user chose in Settings: that now wins
             self.request_model_load()
@@ -446,6 +448,10 @@ class MainWindow(QMainWindow):
         self._offer_continue()
         self._set_state("ready")
         logger.info("model %s ready in %.1f s", info.name, info.load_s)
+
+    def _on_persona_changed(self, name: str, voice: VoiceStyle) -> None:
+        self._persona_name = name
+        self.voice.configure(self.settings, voice)
 
     def _on_model_failed(self, message: str) -> None:
         self.model_label.setText("no model")

@@ -91,7 +91,7 @@ class VoiceBridge(QObject):
             on_status=self._on_speaker_status,
             sink=self._sink_factory() if self._sink_factory else None,
         )
-        logger.info("%s", self.status.message)
+        logger.debug("%s", self.status.message)  # the engine already logs why voice is off
         self.sig_status_changed.emit(self.status.message)
         return self.status
 

@@ -59,6 +59,7 @@ class EngineWorker(QObject):
     sig_model_loading = Signal(str)
     sig_model_loaded = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
+    sig_persona_changed = Signal(str, object)  # persona name, VoiceStyle
     sig_event = Signal(object)  # a PipelineEvent
 
     def __init__(self, backend_factory: Callable[[BackendConfig], Backend] | None = None) -> None:
@@ -112,11 +113,13 @@ class EngineWorker(QObject):
         if self.pipeline is None:
             return
         try:
-            self.pipeline.set_persona(load_persona(request.persona))
+            persona = load_persona(request.persona)
         except PersonaError as exc:
             self.sig_model_failed.emit(str(exc))
             return
+        self.pipeline.set_persona(persona)
         self.pipeline.config = _pipeline_config(request)
+        self.sig_persona_changed.emit(persona.name, persona.voice)
 
     @Slot(str, object)
     def run_turn(self, text: str, cancel: threading.Event) -> None:

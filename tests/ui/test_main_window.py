@@ -197,10 +197,16 @@ def test_settings_change_without_reload_reconfigures_the_pipeline(qtbot, make_wi
     wait_ready(qtbot, window)
     loads = []
     engine.sig_model_loading.connect(loads.append)
-    window.apply_settings(replace(window.settings, temperature=0.2, avatar_look="nova"))
+    window.apply_settings(
+        replace(window.settings, temperature=0.2, avatar_look="nova", persona="newton")
+    )
     qtbot.waitUntil(lambda: engine.pipeline.config.sampling.temperature == 0.2)
     assert not loads
     assert window.avatar.look.name == "nova"
+    qtbot.waitUntil(lambda: window._persona_name == "Sir Isaac Newton")
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
+        window.send("Who are you?")
+    assert "Sir Isaac Newton: " in window.chat.transcript()
 
 
 def test_voice_speaks_the_reply_and_drives_the_mouth(qtbot, make_window) -> None:
