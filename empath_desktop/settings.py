@@ -24,7 +24,8 @@ class Settings:
     avatar_look: str = "default"
     temperature: float = 0.7
     max_tokens: int = 200
-    threads: int = 0  # 0: all cores
+    threads: int = 0  # 0: follow the load, up to the physical cores
+    safe_mode: bool = False  # one thread, no memory-mapping, no repacked weights
     show_reflections: bool = False
     voice_enabled: bool = True
     voice_device: str = ""  # empty: the default output device

@@ -2,21 +2,61 @@
 
 Exactly one object owns a `Llama` context (STYLE.md rule 5). Callers that share it across
 threads (generation and background reflection) take `backend.lock` around a whole call.
+Every `Llama` in the project is made by `open_llama`, which loads without llama.cpp's extra
+weight buffers (see there); loading a file the user chose goes through
+`empath_desktop.engine.probe.ModelGuard`, which first tries it in a child process.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import llama_cpp
 import numpy as np
 
+from empath_desktop.engine.cpu import ThreadGovernor, physical_cores
+
 logger = logging.getLogger(__name__)
+
+# Re-check the load every this many tokens while streaming (cheap: two small /proc reads).
+_GOVERN_EVERY = 8
+_PARAMS_LOCK = threading.Lock()
+
+
+def open_llama(model_path: str, *, extra_buffers: bool = False, **kwargs: Any) -> llama_cpp.Llama:
+    """Construct `llama_cpp.Llama` with llama.cpp's extra weight buffers off unless asked for.
+
+    The extra buffer types repack weights at load for AMX or other CPU-specific kernels.
+    A llama.cpp built with `-march=native` on a current Xeon (AMX) segfaults on the first
+    matmul through them (llama.cpp issue #20824), and pip reuses such a wheel from its cache,
+    so the fix must hold at run time for any build. Measured on AMX and on AMD EPYC (AVX-512)
+    machines: no decode speed is lost without them. llama-cpp-python has no keyword for
+    `use_extra_bufts`, so its default model parameters are wrapped for the one constructor call.
+    """
+    from llama_cpp import Llama
+    from llama_cpp import llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def params() -> Any:
+        p = original()
+        p.use_extra_bufts = extra_buffers
+        return p
+
+    with _PARAMS_LOCK:
+        lib.llama_model_default_params = params
+        try:
+            llm = Llama(model_path=model_path, **kwargs)
+        finally:
+            lib.llama_model_default_params = original
+    if bool(llm.model_params.use_extra_bufts) != extra_buffers:
+        llm.close()
+        raise RuntimeError("llama-cpp-python ignored use_extra_bufts; refusing an unsafe load")
+    return llm
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +77,14 @@ class BackendConfig:
 
     model_path: str
     n_ctx: int = 4096
+    # None: follow the load (`cpu.ThreadGovernor`), up to the physical cores; a number fixes it.
     n_threads: int | None = None
     n_batch: int = 256
+    # llama.cpp's repacked weight buffers (AMX and friends); see `open_llama`.
+    extra_buffers: bool = False
+    # The fewest native features: one thread, no memory-mapping (a file changed under a map
+    # is a SIGBUS), small batches. Offered after a load crashed.
+    safe: bool = False
     # "auto": the GGUF's chat template for instruct-tuned models, a raw transcript otherwise;
     # "template" or "raw" force one.
     chat_format: str = "auto"
@@ -108,20 +154,25 @@ class LlamaBackend:
     def __init__(self, config: BackendConfig) -> None:
         from pathlib import Path
 
-        from llama_cpp import Llama
-
         from empath_desktop.engine.model_files import ModelFileError, check_gguf
 
         path = Path(config.model_path)
         check_gguf(path)
         self.config = config
         self.lock = threading.RLock()
+        fixed = 1 if config.safe else config.n_threads
+        self._governor = None if fixed else ThreadGovernor(physical_cores())
+        threads = fixed or physical_cores()
+        self._threads = threads
         try:
-            self._llm = Llama(
-                model_path=str(path),
+            self._llm = open_llama(
+                str(path),
+                extra_buffers=config.extra_buffers and not config.safe,
                 n_ctx=config.n_ctx,
-                n_batch=config.n_batch,
-                n_threads=config.n_threads or max(1, os.cpu_count() or 1),
+                n_batch=32 if config.safe else config.n_batch,
+                n_threads=threads,
+                n_threads_batch=threads,
+                use_mmap=not config.safe,
                 # Sliding-window models (Gemma 3) can only drop a KV suffix with the full cache.
                 swa_full=True,
                 verbose=logger.isEnabledFor(logging.DEBUG),
@@ -148,6 +199,20 @@ class LlamaBackend:
     @property
     def n_ctx(self) -> int:
         return self._llm.n_ctx()
+
+    @property
+    def threads(self) -> int:
+        """The thread count of the latest decode."""
+        return self._threads
+
+    def _govern_threads(self) -> None:
+        """Follow the machine's load (caller holds the lock)."""
+        if self._governor is None:
+            return
+        threads = self._governor.threads()
+        if threads != self._threads:
+            llama_cpp.llama_set_n_threads(self._llm.ctx, threads, threads)
+            self._threads = threads
 
     def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
         self._check_open()
@@ -186,6 +251,7 @@ class LlamaBackend:
                     f"fit the context window of {self.n_ctx} tokens."
                 )
             self._logits_key = None
+            self._govern_threads()
             try:
                 chunks = self._llm.create_completion(
                     tokens,
@@ -199,9 +265,11 @@ class LlamaBackend:
                     repeat_penalty=sampling.repeat_penalty,
                     seed=sampling.seed,
                 )
-                for chunk in chunks:
+                for n, chunk in enumerate(chunks, 1):
                     if cancel is not None and cancel.is_set():
                         break
+                    if n % _GOVERN_EVERY == 0:
+                        self._govern_threads()
                     text = chunk["choices"][0]["text"]
                     if text:
                         yield text
@@ -213,6 +281,7 @@ class LlamaBackend:
             raise ValueError("choose() needs at least one option")
         with self.lock:
             self._check_open()
+            self._govern_threads()
             base = self.tokenize(prompt, bos=True)
             scores: list[float] = []
             for option in options:

@@ -7,6 +7,7 @@ widget updates. It holds no domain logic beyond the state of the current turn.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import threading
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self._engine.sig_model_loading.connect(self._on_model_loading)
         self._engine.sig_model_loaded.connect(self._on_model_loaded)
         self._engine.sig_model_failed.connect(self._on_model_failed)
+        self._engine.sig_model_crashed.connect(self._on_model_crashed)
         self._engine.sig_persona_changed.connect(self._on_persona_changed)
         self._engine.sig_event.connect(self._on_engine_event)
         self._reflector.sig_event.connect(self._on_engine_event)
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
             n_threads=self.settings.threads or None,
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_tokens,
+            safe=self.settings.safe_mode,
         )
 
     def request_model_load(self) -> None:
@@ -291,7 +294,8 @@ class MainWindow(QMainWindow):
             apply_theme(app, settings.theme)
         if settings.persona != old.persona:
             self._persona_override = None  # chosen in Settings: that now wins over --persona
-        if (settings.model_path, settings.threads) != (old.model_path, old.threads):
+        reload_fields = ("model_path", "threads", "safe_mode")
+        if any(getattr(settings, f) != getattr(old, f) for f in reload_fields):
             self._model_override = None  # the user chose in Settings: that now wins
             self.request_model_load()
         else:
@@ -457,6 +461,18 @@ class MainWindow(QMainWindow):
         self.model_label.setText("no model")
         self.banner.show_message(message)
         self._set_state("error")
+
+    def _on_model_crashed(self, message: str, was_safe: bool) -> None:
+        """The window stays up with the explanation; safe settings are one click away."""
+        self.model_label.setText("no model")
+        action = None if was_safe else ("Try safe settings", self.use_safe_settings)
+        self.banner.show_message(message, "error", action)
+        self._set_state("error")
+
+    def use_safe_settings(self) -> None:
+        """Reload with one thread, no memory-mapping and no repacked weights (kept in Settings,
+        where it can be switched off again)."""
+        self.apply_settings(dataclasses.replace(self.settings, safe_mode=True))
 
     def _on_engine_event(self, event: object) -> None:
         if self._discarding:

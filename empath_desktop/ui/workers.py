@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.engine.model_files import ModelFileError, default_model_path
 from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, TurnFailed
+from empath_desktop.engine.probe import ModelGuard, NativeCrashError
 from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class ModelRequest:
     n_threads: int | None = None
     temperature: float = 0.7
     max_tokens: int = 200
+    safe: bool = False  # see BackendConfig.safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +61,25 @@ class EngineWorker(QObject):
     sig_model_loading = Signal(str)
     sig_model_loaded = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
+    # llama.cpp crashed on this model in a probe (or at an earlier start): the app offers safe
+    # settings. Carries the explanation and whether the failed load already was safe.
+    sig_model_crashed = Signal(str, bool)
     sig_persona_changed = Signal(str, object)  # persona name, VoiceStyle
     sig_event = Signal(object)  # a PipelineEvent
 
-    def __init__(self, backend_factory: Callable[[BackendConfig], Backend] | None = None) -> None:
+    def __init__(
+        self,
+        backend_factory: Callable[[BackendConfig], Backend] | None = None,
+        *,
+        guard: ModelGuard | None = None,
+    ) -> None:
+        """`backend_factory` alone (scripted test backends) loads without a probe; otherwise
+        every model goes through `guard` (by default the user's) and a child-process probe."""
         super().__init__()
         self._factory: Callable[[BackendConfig], Backend] = backend_factory or LlamaBackend
+        if guard is None and backend_factory is None:
+            guard = ModelGuard()
+        self._guard = guard
         self._backend: Backend | None = None
         self.pipeline: Pipeline | None = None
 
@@ -80,7 +95,14 @@ class EngineWorker(QObject):
         try:
             path = request.model_path or str(default_model_path())
             persona = load_persona(request.persona)
-            backend = self._factory(BackendConfig(model_path=path, n_threads=request.n_threads))
+            config = BackendConfig(model_path=path, n_threads=request.n_threads, safe=request.safe)
+            if self._guard is not None:
+                backend = self._guard.open(config, self._factory)
+            else:
+                backend = self._factory(config)
+        except NativeCrashError as exc:
+            self.sig_model_crashed.emit(str(exc), request.safe)
+            return
         except (ModelFileError, PersonaError) as exc:
             self.sig_model_failed.emit(str(exc))
             return

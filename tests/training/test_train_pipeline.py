@@ -37,9 +37,9 @@ def _smoke(tmp_path: Path) -> Config:
 
 
 def test_smoke_train_export_eval(tmp_path: Path) -> None:
-    from llama_cpp import Llama
     from safetensors.torch import load_file
 
+    from empath_desktop.engine.llm import open_llama
     from empath_desktop.engine.model_files import check_gguf
     from training.empath.evaluate import evaluate
     from training.empath.export import export
@@ -73,7 +73,7 @@ def test_smoke_train_export_eval(tmp_path: Path) -> None:
     gguf = export(cfg)
     assert gguf.name == "smoke-q4_k_m.gguf" and not list(out.glob("*-f16.gguf"))
     check_gguf(gguf)  # what the app runs before loading a --model file
-    llm = Llama(model_path=str(gguf), n_ctx=512, seed=0, verbose=False)
+    llm = open_llama(str(gguf), n_ctx=512, seed=0, verbose=False)
     try:
         text = llm.create_completion("User: Hi!\nEMPATH:", max_tokens=8, temperature=0.0)
         assert text["usage"]["completion_tokens"] > 0
@@ -127,8 +127,8 @@ def test_embedded_vocabulary_survives_conversion_exactly(
     the base GGUF's vocabulary byte for byte (whitespace pieces included)."""
     import gguf
     import sentencepiece as spm
-    from llama_cpp import Llama
 
+    from empath_desktop.engine.llm import open_llama
     from training.empath.base_model import transplant_vocabulary, write_sentencepiece_from_gguf
 
     target = tmp_path / "tokenizer.model"
@@ -142,8 +142,8 @@ def test_embedded_vocabulary_survives_conversion_exactly(
     assert len(gguf.GGUFReader(str(out)).tensors) == len(
         gguf.GGUFReader(str(default_model)).tensors
     )
-    llm = Llama(model_path=str(out), vocab_only=True, verbose=False)
-    ref = Llama(model_path=str(default_model), vocab_only=True, verbose=False)
+    llm = open_llama(str(out), vocab_only=True, verbose=False)
+    ref = open_llama(str(default_model), vocab_only=True, verbose=False)
     try:
         text = "User: I got the job!\nEMPATH: <react>*beaming smile*</react>  two  spaces 🙂"
         assert llm.tokenize(text.encode()) == ref.tokenize(text.encode())

@@ -14,7 +14,8 @@ import pytest
 from empath_desktop.conversations import ConversationStore
 from empath_desktop.engine.audio_out import NullSink
 from empath_desktop.engine.llm import BackendConfig
-from empath_desktop.settings import Settings
+from empath_desktop.engine.probe import CRASH_ENV_VAR
+from empath_desktop.settings import Settings, load_settings
 from empath_desktop.ui.main_window import MainWindow
 from empath_desktop.ui.workers import EngineWorker
 from tests.fakes import DEFAULT_SCRIPT, FakeBackend
@@ -139,6 +140,32 @@ def test_missing_model_shows_a_banner_and_keeps_the_app_usable(
     window.input.setPlainText("keep me")
     window.input.submit()
     assert window.input.toPlainText() == "keep me"
+
+
+@pytest.mark.model
+def test_a_model_that_crashes_llama_cpp_leaves_the_window_up_with_safe_settings(
+    qtbot, make_window, default_model, monkeypatch
+) -> None:
+    # The probe child aborts after loading, as llama.cpp did on AMX Xeons.
+    monkeypatch.setenv(CRASH_ENV_VAR, "abort")
+    window = make_window()
+    qtbot.waitUntil(lambda: window.state == "error", timeout=READY_MS)
+    assert "crashed (SIGABRT)" in window.banner.text()
+    assert window.banner._action.isVisible()
+    assert window.isVisible() and window.model_label.text() == "no model"
+    assert not window.send("hello")
+
+    # The next start remembers the crash: it explains at once and probes nothing.
+    monkeypatch.delenv(CRASH_ENV_VAR)
+    second = make_window()
+    qtbot.waitUntil(lambda: second.state == "error", timeout=READY_MS)
+    assert "crashed (SIGABRT)" in second.banner.text()
+
+    # One click: safe settings are probed on their own, load, and are kept in Settings.
+    second.banner.trigger_action()
+    qtbot.waitUntil(lambda: second.state == "ready", timeout=READY_MS)
+    assert second.settings.safe_mode
+    assert load_settings().safe_mode
 
 
 @pytest.mark.model

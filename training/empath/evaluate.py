@@ -43,13 +43,13 @@ def resolve_model(spec: str) -> Path:
 
 def generate_answers(cfg: Config, model: Path, prompts: Sequence[Prompt]) -> list[Answer]:
     """One sampled answer per prompt, seeded per prompt so every model sees the same draws."""
-    from llama_cpp import Llama
+    from empath_desktop.engine.llm import open_llama
 
     data = load_data(Path(cfg.data.data_dir) if cfg.data.data_dir else None)
     builder = prompt_builder(cfg.data.persona, cfg.eval.few_shot)
     e = cfg.eval
-    llm = Llama(
-        model_path=str(model),
+    llm = open_llama(
+        str(model),
         n_ctx=e.n_ctx,
         n_threads=e.n_threads,
         seed=cfg.run.seed,

@@ -151,9 +151,9 @@ def quantize(source: Path, target: Path, quantization: str, n_threads: int | Non
 
 def smoke_generate(gguf: Path, prompt: str = "User: Hello!\nEMPATH:", n_tokens: int = 8) -> str:
     """Load a GGUF in llama-cpp-python and generate a few tokens (greedy): the export's proof."""
-    from llama_cpp import Llama
+    from empath_desktop.engine.llm import open_llama
 
-    llm = Llama(model_path=str(gguf), n_ctx=512, seed=0, verbose=False)
+    llm = open_llama(str(gguf), n_ctx=512, seed=0, verbose=False)
     try:
         out = llm.create_completion(prompt, max_tokens=n_tokens, temperature=0.0)
     finally:
