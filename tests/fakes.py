@@ -1,4 +1,5 @@
-"""A scripted stand-in for the LLM backend, for precise ordering tests of UI and pipeline logic.
+"""A scripted stand-in for the LLM backend, for precise ordering tests of UI and pipeline logic,
+and a recorder around any backend.
 
 Used in addition to the real model, never instead: every behaviour tested here is also
 exercised on the embedded GGUF elsewhere.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from empath_desktop.engine.llm import Sampling
 
@@ -75,3 +77,19 @@ class FakeBackend:
 
     def close(self) -> None:
         pass
+
+
+class RecordingBackend:
+    """Wraps a backend (the real one, say) and records every prompt streamed through it, so a
+    test can assert what was asked of the model and in which order."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.prompts: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def stream(self, prompt: str, **kwargs: Any) -> Iterator[str]:
+        self.prompts.append(prompt)
+        return self.inner.stream(prompt, **kwargs)

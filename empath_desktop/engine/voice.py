@@ -322,7 +322,8 @@ class VoiceStatus:
 @dataclass(frozen=True, slots=True)
 class MouthState:
     """What the mouth should do at `time` (the sink's clock): openness in [0, 1], a viseme from
-    `VISEMES`, and whether speech is under way (False once: when it has ended)."""
+    `VISEMES`, and whether speech is under way (False once: when it has ended, and then always
+    level 0.0 and viseme "rest")."""
 
     time: float
     level: float
@@ -521,7 +522,12 @@ class Speaker:
             while not self._closed.is_set():
                 t = self._sink.clock()
                 speaking = self.is_speaking()
-                state = MouthState(t, self._buffer.level_at(t), self._buffer.viseme_at(t), speaking)
+                # Once speech has ended the mouth rests, whatever the timeline says at `t`: `t`
+                # was read before is_speaking's own clock, and the hop holding the last samples
+                # (zero-padded) runs up to one hop past the end of the audio.
+                level = self._buffer.level_at(t) if speaking else 0.0
+                viseme = self._buffer.viseme_at(t) if speaking else REST
+                state = MouthState(t, level, viseme, speaking)
                 try:
                     self._on_mouth(state)
                 except Exception:  # the listener's bug must not kill lip sync for good

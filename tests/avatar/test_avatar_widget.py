@@ -1,4 +1,7 @@
-"""AvatarWidget: timer-driven, paints what the animator computed, survives any size."""
+"""AvatarWidget: timer-driven, paints what the animator computed, survives any size.
+
+Waits are on conditions with generous timeouts (they only bound a hang); how many frames a
+change takes is measured by bench/ui_frames.py and bench/avatar_paint.py, not here."""
 
 from __future__ import annotations
 
@@ -24,18 +27,18 @@ def widget(qtbot):
 
 def test_the_timer_steps_the_animator_while_shown(widget, qtbot):
     first = widget.animator.pose
-    qtbot.waitUntil(lambda: widget.animator.pose != first, timeout=1000)
+    qtbot.waitUntil(lambda: widget.animator.pose != first, timeout=10_000)
     widget.hide()
     frozen = widget.animator.pose
     widget.repaint()  # painting never advances the animation
     assert widget.animator.pose == frozen
 
 
-def test_a_reaction_shows_within_frames(widget, qtbot):
+def test_a_reaction_reaches_the_pose_through_the_timer(widget, qtbot):
     before = widget.animator.pose.mouth_corner_l
     widget.animator.react(Reaction("joyful", "open", 0.9))
-    qtbot.waitUntil(lambda: widget.animator.pose.mouth_corner_l > before + 0.05, timeout=500)
-    qtbot.waitUntil(lambda: widget.animator.pose.arm_l_raise > 0.3, timeout=2000)
+    qtbot.waitUntil(lambda: widget.animator.pose.mouth_corner_l > before + 0.05, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.animator.pose.arm_l_raise > 0.3, timeout=10_000)
 
 
 def test_resizing_to_tiny_and_huge_sizes_is_safe(widget, qtbot, qtlog):

@@ -1,5 +1,8 @@
 """SoundDeviceSink against a stand-in `sounddevice` module (this machine has no PortAudio):
-device negotiation, the callback path, timestamps, failures."""
+device negotiation, the callback path, timestamps, failures.
+
+The stand-in device also owns the clock the sink reads: each callback runs one block after the
+last, so timestamps are exact and no assertion depends on how fast this machine is."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class FakeStream:
     def __init__(self, fake: FakeSoundDevice, **kwargs) -> None:
         if fake.fail_open:
             raise PortAudioError("Device unavailable [PaErrorCode -9985]")
+        self.fake = fake
         self.kwargs = kwargs
         self.latency = 0.03
         self.started = self.closed = False
@@ -40,17 +44,31 @@ class FakeStream:
         self.kwargs["finished_callback"]()
 
     def pull(self, dac_ahead: float | None) -> tuple[np.ndarray, float]:
-        """One PortAudio callback; returns the block and when it was made."""
+        """One PortAudio callback, one block period after the previous one; returns the block
+        and the time (the sink's clock) the callback ran at."""
         channels, frames = self.kwargs["channels"], self.kwargs["blocksize"]
+        self.fake.now += frames / self.kwargs["samplerate"]
         out = np.full((frames, channels), 7.0, np.float32)
         stream_now = 1000.0
         info = SimpleNamespace(
             currentTime=0.0 if dac_ahead is None else stream_now,
             outputBufferDacTime=0.0 if dac_ahead is None else stream_now + dac_ahead,
         )
-        now = time.perf_counter()
         self.kwargs["callback"](out, frames, info, None)
-        return out, now
+        return out, self.fake.now
+
+    def pull_until_sound(
+        self, dac_ahead: float | None, timeout: float = 10.0
+    ) -> tuple[np.ndarray, float]:
+        """Pull blocks (silence until the synthesis thread has queued audio) until one carries
+        sound; the timeout only bounds a hang."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            out, made = self.pull(dac_ahead)
+            if out.any():
+                return out, made
+            assert time.perf_counter() < deadline, "no audio reached the device"
+            time.sleep(0.002)
 
 
 class FakeSoundDevice:
@@ -62,6 +80,7 @@ class FakeSoundDevice:
         self.fail_open = False
         self.streams: list[FakeStream] = []
         self.default = SimpleNamespace(device=(0, 1))
+        self.now = 500.0  # the sink's clock (time.perf_counter in audio_out), see `fake_sd`
 
     def query_devices(self, device=None, kind=None):
         devices = [
@@ -86,6 +105,8 @@ class FakeSoundDevice:
 def fake_sd(monkeypatch: pytest.MonkeyPatch) -> FakeSoundDevice:
     fake = FakeSoundDevice()
     monkeypatch.setattr(audio_out, "_import_sounddevice", lambda: fake)
+    # The sink stamps blocks with time.perf_counter(): read the fake device's clock instead.
+    monkeypatch.setattr(audio_out, "time", SimpleNamespace(perf_counter=lambda: fake.now))
     return fake
 
 
@@ -108,8 +129,7 @@ def test_callback_plays_speech_on_every_channel_stamped_with_dac_time(
     assert stream.kwargs["blocksize"] == 512 and stream.kwargs["channels"] == 2
     speaker.say("Ah.")
     assert speaker.wait_until_done(0.0) is False
-    time.sleep(0.05)  # the synthesis thread
-    out, made = stream.pull(dac_ahead=None)  # host API without timestamps: nominal latency
+    out, made = stream.pull_until_sound(dac_ahead=None)  # no host timestamps: nominal latency
     assert np.abs(out).max() > 0.01 and np.array_equal(out[:, 0], out[:, 1])
     assert speaker.level_at(made + stream.latency + 0.015) > 0
     out, made = stream.pull(dac_ahead=0.25)

@@ -4,6 +4,7 @@ lip sync against what was played, stop, callbacks, and the no-PortAudio path."""
 from __future__ import annotations
 
 import importlib.abc
+import itertools
 import sys
 import threading
 import time
@@ -31,7 +32,9 @@ def engine() -> EspeakEngine:
     return EspeakEngine()
 
 
-def wait_for(condition, timeout: float = 3.0) -> bool:
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    """Poll until `condition()` holds (True, at once) or `timeout` passes (False). The timeout
+    only bounds a hang: it is generous so that a loaded machine never fails a test."""
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
@@ -59,7 +62,7 @@ def test_speaker_plays_what_the_engine_synthesised(engine: EspeakEngine) -> None
     speaker = Speaker(engine, sink)
     try:
         speaker.say(TEXT)
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
     finally:
         speaker.close()
     played = np.concatenate([b.samples for b in sink.played()])
@@ -77,7 +80,7 @@ def test_lip_sync_envelope_follows_the_played_audio(engine: EspeakEngine) -> Non
     speaker = Speaker(engine, sink)
     try:
         speaker.say(TEXT)
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
         times, truth = true_envelope(sink.played(), speaker.sample_rate)
         middle = HOP / speaker.sample_rate / 2
         reported = np.array([speaker.level_at(t + middle) for t in times])
@@ -98,11 +101,12 @@ def test_speech_starts_while_the_reply_is_still_streaming(engine: EspeakEngine) 
         speaker.speak_delta("Hello")
         speaker.speak_delta(" there.")
         speaker.speak_delta(" How")
-        assert wait_for(lambda: audible(sink.played()), 1.0)
-        assert speaker.is_speaking()
+        assert speaker.is_speaking()  # "Hello there." is known complete now, and queued at once
+        # Heard before the reply is finished: nothing below runs until it is.
+        assert wait_for(lambda: audible(sink.played()))
         speaker.speak_delta(" are you?")
         speaker.finish()
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
         assert not speaker.is_speaking()
     finally:
         speaker.close()
@@ -112,18 +116,25 @@ def test_stop_silences_within_one_buffer(engine: EspeakEngine) -> None:
     sink = NullSink(realtime=True, record=True, latency=0.0)
     speaker = Speaker(engine, sink)
     try:
-        speaker.say(TEXT + " " + TEXT)
-        assert wait_for(lambda: audible(sink.played()), 1.0)
-        time.sleep(0.1)
+        speaker.say(TEXT + " " + TEXT)  # ~10 s of speech: still playing when we stop
+        assert wait_for(lambda: audible(sink.played()))
         speaker.stop()
         stopped = time.perf_counter()
-        time.sleep(0.1)
-        after = [b for b in sink.played() if b.dac_time >= stopped + 512 / speaker.sample_rate]
-        assert len(after) >= 3 and not audible(after)
-        assert wait_for(lambda: not speaker.is_speaking(), 0.2)
-        assert speaker.current_level() == 0.0 and speaker.current_viseme() == "rest"
+
+        def after_stop() -> list[PlayedBlock]:
+            # Blocks heard from one block after stop() were all rendered after it.
+            return [b for b in sink.played() if b.dac_time >= stopped + 512 / speaker.sample_rate]
+
+        assert wait_for(lambda: len(after_stop()) >= 3)
+        assert not audible(after_stop())
+        assert wait_for(lambda: not speaker.is_speaking())
+        # The hop holding the last samples may outlast them by a few ms; then the mouth rests.
+        assert wait_for(
+            lambda: speaker.current_level() == 0.0 and speaker.current_viseme() == "rest"
+        )
+        resumed = len(sink.played())
         speaker.say("Next.")  # a new message speaks again
-        assert wait_for(lambda: audible([b for b in sink.played() if b.dac_time > stopped + 0.1]))
+        assert wait_for(lambda: audible(sink.played()[resumed:]))
     finally:
         speaker.close()
 
@@ -140,14 +151,17 @@ def test_on_mouth_reports_the_level_while_speaking_then_rest(engine: EspeakEngin
     speaker = Speaker(engine, NullSink(realtime=True), on_mouth=on_mouth)
     try:
         speaker.say("Hello, mama.")
-        assert done.wait(5)
+        assert done.wait(30)
     finally:
-        speaker.close()
-    duration = states[-1].time - states[0].time
-    assert 30 <= len(states) / duration <= 70  # ~60 Hz, with slack for a busy machine
-    assert max(s.level for s in states) > 0.5
-    assert {s.viseme for s in states} >= {"closed", "open"}
-    assert states[-1] == MouthState(states[-1].time, 0.0, "rest", False)
+        speaker.close()  # joins the mouth thread: `states` is complete
+    # The callback rate is the benchmark's business (bench/voice.py), not a test's.
+    *speaking, last = states
+    assert speaking and all(s.speaking for s in speaking)
+    assert all(a.time < b.time for a, b in itertools.pairwise(states))
+    assert max(s.level for s in speaking) > 0.5
+    assert {s.viseme for s in speaking} >= {"closed", "open"}
+    # Speech has ended: the mouth is told to rest, even if the last hop is still fading out.
+    assert last == MouthState(last.time, 0.0, "rest", False)
 
 
 def test_a_bad_voice_is_reported_and_the_speaker_keeps_working(engine: EspeakEngine) -> None:
@@ -156,11 +170,11 @@ def test_a_bad_voice_is_reported_and_the_speaker_keeps_working(engine: EspeakEng
     speaker = Speaker(engine, sink, VoiceSettings(voice="xx-nope"), on_status=messages.append)
     try:
         speaker.say("Hello.")
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
         assert messages and "xx-nope" in messages[0]
         speaker.set_voice(VoiceSettings())
         speaker.say("Hello.")
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
         assert audible(sink.played())
     finally:
         speaker.close()
@@ -173,7 +187,7 @@ def test_close_is_idempotent_and_ends_the_threads(engine: EspeakEngine) -> None:
     speaker.close()
     speaker.close()
     speaker.speak_delta("Ignored after close. ")
-    assert wait_for(lambda: set(threading.enumerate()) <= before, 2.0)
+    assert wait_for(lambda: set(threading.enumerate()) <= before)
 
 
 class _NoPortAudio(importlib.abc.MetaPathFinder):
@@ -213,7 +227,7 @@ def test_open_speaker_applies_the_user_settings_over_the_persona() -> None:
     try:
         assert status == VoiceStatus(True, "Voice on: eSpeak NG, en-gb")
         speaker.say("Half as loud.")
-        assert speaker.wait_until_done(5)
+        assert speaker.wait_until_done(30)
         assert 0.1 < max(np.abs(b.samples).max() for b in sink.played()) <= 0.5
     finally:
         speaker.close()
