@@ -59,7 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sheet.add_argument("out", type=Path, metavar="OUT.png")
     sheet.add_argument("--look", metavar="NAME", help="avatar look (assets/avatars/NAME.toml)")
+    models = sub.add_parser(
+        "models",
+        parents=[common],
+        help="list the usable model files: what each is and whether it fits in memory",
+        description="List the embedded default model, the model chosen in Settings and any "
+        "PATHs: name, architecture, parameters, quantisation, size, context length, the memory "
+        "each needs and whether that fits in the memory free now. Exit status 1 when a listed "
+        "model cannot be read, does not fit or fails the format probe.",
+    )
+    models.add_argument("paths", nargs="*", metavar="PATH", help="GGUF model files to check")
+    models.add_argument(
+        "--n-ctx",
+        type=_positive_int,
+        metavar="N",
+        help="context size in tokens for the memory estimate (default: the app's, 4096)",
+    )
+    models.add_argument("--json", action="store_true", help="print the report as JSON")
+    models.add_argument(
+        "--format-probe",
+        action="store_true",
+        help="also count how many of 10 fixed messages each model answers in the tagged "
+        "format by itself (loads each model in a child process; takes a minute or more)",
+    )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -111,6 +144,21 @@ def _avatar_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _models(args: argparse.Namespace) -> int:
+    from empath_desktop.engine.llm import BackendConfig
+    from empath_desktop.models_cli import run_models
+    from empath_desktop.settings import load_settings
+
+    # --model (shared by every command) names one more file to check.
+    return run_models(
+        [*args.paths, *([args.model] if args.model else [])],
+        settings_model=load_settings().model_path,
+        n_ctx=args.n_ctx or BackendConfig(model_path="").n_ctx,
+        as_json=args.json,
+        format_probe=args.format_probe,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
@@ -118,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _chat(args)
     if args.command == "avatar-sheet":
         return _avatar_sheet(args)
+    if args.command == "models":
+        return _models(args)
     from empath_desktop.ui.main_window import run_app
 
     return run_app(args)

@@ -3,15 +3,21 @@
 The dialog edits a copy of `Settings` and hands back a new frozen one; it saves nothing and
 loads nothing itself. A chosen model file is checked with `check_gguf` before OK is accepted,
 because llama.cpp may abort the whole process on a file that is not a GGUF model.
+
+Below the model file, what the file is and whether it fits in memory (read from its GGUF header
+on a worker thread), and a format probe run in a child process by another worker. Closing the
+dialog cancels the probe and waits for both workers' threads.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+import weakref
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,14 +38,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from empath_desktop.engine.llm import BackendConfig
 from empath_desktop.engine.model_files import ModelFileError, check_gguf
 from empath_desktop.settings import Settings
+from empath_desktop.ui.model_check import (
+    FORMAT_PROMPTS,
+    FormatProbeWorker,
+    ModelInfoWorker,
+    ModelSummary,
+    ProbeDone,
+    ProbeRunner,
+    probe_in_child_session,
+)
+from empath_desktop.ui.workers import start_in_thread
 
 logger = logging.getLogger(__name__)
 
 THEMES: tuple[str, ...] = ("light", "dark")
 _THEME_LABELS = {"light": "Light", "dark": "Dark"}
 _DEFAULT_MODEL_HINT = "Embedded default (Gemma 3 270M)"
+# Typing a path asks for its header once the typing pauses, not at every keystroke.
+_INFO_DELAY_MS = 250
+
+
+def _stop_threads(cancels: list[threading.Event], threads: tuple[QThread, ...]) -> None:
+    """Cancel running probes (their processes are killed), then end and wait for `threads`.
+
+    Run once per dialog by `weakref.finalize`: when the dialog closes, or, if it is dropped
+    without closing, before its attributes go, so a QThread is never destroyed while running
+    (which aborts the process).
+    """
+    for cancel in cancels:
+        cancel.set()
+    current = QThread.currentThread()
+    for thread in threads:
+        thread.quit()
+        if thread is not current:  # a thread cannot wait for itself
+            thread.wait()
 
 
 def _combo(values: list[str], current: str, labels: dict[str, str] | None = None) -> QComboBox:
@@ -56,7 +91,13 @@ def _combo(values: list[str], current: str, labels: dict[str, str] | None = None
 
 
 class SettingsDialog(QDialog):
-    """Edits every user setting; `result_settings()` returns the edited copy."""
+    """Edits every user setting; `result_settings()` returns the edited copy.
+
+    Shown once: closing it stops its workers for good.
+    """
+
+    sig_info_requested = Signal(int, str, int)  # request id, model path ('' default), n_ctx
+    sig_probe_requested = Signal(int, str, object)  # request id, model path, threading.Event
 
     def __init__(
         self,
@@ -66,8 +107,10 @@ class SettingsDialog(QDialog):
         audio_devices: list[str],
         parent: QWidget | None = None,
         voices: list[str] | None = None,
+        probe_runner: ProbeRunner | None = None,
     ) -> None:
-        """`voices`: the speech engine's voice names (empty: only the persona's own)."""
+        """`voices`: the speech engine's voice names (empty: only the persona's own).
+        `probe_runner`: runs the format probe (default: `probe_model` in a child session)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -108,10 +151,34 @@ class SettingsDialog(QDialog):
             QPalette.ColorRole.WindowText, QColor("#ff6b6b" if dark else "#c62828")
         )
         self._model_error.setPalette(error_palette)
+        # Name, size and memory fit of the chosen file; its name comes from the file: plain text.
+        self._model_info = QLabel()
+        self._model_info.setObjectName("modelInfoLabel")
+        self._model_info.setTextFormat(Qt.TextFormat.PlainText)
+        self._model_info.setWordWrap(True)
+        self._model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._probe_button = QPushButton("Form&at probe")
+        self._probe_button.setObjectName("formatProbeButton")
+        self._probe_button.setToolTip(
+            f"Send the model {FORMAT_PROMPTS} everyday messages with no help from the app and "
+            "count how often it writes the react / respond / reflect format by itself. Runs in "
+            "a separate process and takes a minute or more."
+        )
+        self._probe_button.clicked.connect(self._on_probe_clicked)
+        self._probe_label = QLabel()
+        self._probe_label.setObjectName("formatProbeLabel")
+        self._probe_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._probe_label.setWordWrap(True)
+        probe_row = QHBoxLayout()
+        probe_row.setContentsMargins(0, 0, 0, 0)
+        probe_row.addWidget(self._probe_button, 0, Qt.AlignmentFlag.AlignTop)
+        probe_row.addWidget(self._probe_label, 1)
         model_box = QVBoxLayout()
         model_box.setContentsMargins(0, 0, 0, 0)
         model_box.addLayout(model_row)
         model_box.addWidget(self._model_error)
+        model_box.addWidget(self._model_info)
+        model_box.addLayout(probe_row)
 
         # -- conversation --
         self._persona_combo = _combo(personas, settings.persona)
@@ -235,6 +302,34 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._on_voice_toggled(settings.voice_enabled)
 
+        # -- model workers: headers and probes never run on the UI thread --
+        self._n_ctx = BackendConfig(model_path="").n_ctx
+        self._info_id = 0
+        self._probe_id = 0
+        self._probe_cancel: threading.Event | None = None
+        self._cancels: list[threading.Event] = []  # of probes not yet finished
+        self._stopped = False
+        self._info_worker = ModelInfoWorker()
+        self._info_worker.sig_info_read.connect(self._on_info_read)
+        self.sig_info_requested.connect(self._info_worker.read)
+        self._info_thread = start_in_thread(self._info_worker, "settings-model-info")
+        self._probe_worker = FormatProbeWorker(probe_runner or probe_in_child_session)
+        self._probe_worker.sig_probe_finished.connect(self._on_probe_finished)
+        self.sig_probe_requested.connect(self._probe_worker.run)
+        self._probe_thread = start_in_thread(self._probe_worker, "settings-format-probe")
+        self._finalizer = weakref.finalize(
+            self, _stop_threads, self._cancels, (self._info_thread, self._probe_thread)
+        )
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._stop_workers)
+        self._info_timer = QTimer(self)
+        self._info_timer.setSingleShot(True)
+        self._info_timer.setInterval(_INFO_DELAY_MS)
+        self._info_timer.timeout.connect(self._on_info_timer_timeout)
+        self._model_edit.textChanged.connect(self._on_model_text_changed)
+        self._request_info()
+
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
         """A form label whose mnemonic (Alt+letter) moves the focus to `widget`."""
@@ -260,6 +355,86 @@ class SettingsDialog(QDialog):
             voice_volume=self._volume_slider.value() / 100.0,
             theme=self._theme_combo.currentData(),
         )
+
+    def done(self, result: int) -> None:
+        """Every way of closing ends here (OK, Cancel, Esc, the window's close button)."""
+        self._stop_workers()
+        super().done(result)
+
+    def _stop_workers(self) -> None:
+        """Cancel a running probe (its process group is killed) and wait for both threads."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._info_timer.stop()
+        self._finalizer()
+
+    def _request_info(self) -> None:
+        if self._stopped:
+            return
+        self._info_id += 1
+        self._model_info.setText("Reading the model file…")
+        self.sig_info_requested.emit(self._info_id, self._model_edit.text().strip(), self._n_ctx)
+
+    def _on_info_timer_timeout(self) -> None:
+        self._request_info()
+
+    def _on_model_text_changed(self, _text: str) -> None:
+        # The probe result and any running probe were about the previous file.
+        self._cancel_probe()
+        self._probe_label.clear()
+        self._info_timer.start()
+
+    def _on_info_read(self, summary: ModelSummary) -> None:
+        if self._stopped or summary.request_id != self._info_id:
+            return  # about a path that has been edited since
+        parts = [p for p in (summary.text, summary.problem) if p]
+        self._model_info.setText("\n".join(parts))
+        self._grow_to_fit()
+
+    def _on_probe_clicked(self) -> None:
+        if self._stopped or self._probe_cancel is not None:
+            return
+        self._probe_id += 1
+        self._probe_cancel = threading.Event()
+        self._cancels.append(self._probe_cancel)
+        self._probe_button.setEnabled(False)
+        self._probe_label.setText(
+            f"Running the format probe: the model answers {FORMAT_PROMPTS} messages in a "
+            "separate process. This takes a minute or more…"
+        )
+        self.sig_probe_requested.emit(
+            self._probe_id, self._model_edit.text().strip(), self._probe_cancel
+        )
+
+    def _cancel_probe(self) -> None:
+        if self._probe_cancel is not None:
+            self._probe_cancel.set()
+            self._probe_cancel = None
+            self._probe_id += 1  # its result, if it still comes, is dropped
+        self._probe_button.setEnabled(not self._stopped)
+
+    def _on_probe_finished(self, done: ProbeDone) -> None:
+        if self._cancels:
+            self._cancels.pop(0)  # one worker: probes finish in the order they were asked for
+        if self._stopped or done.request_id != self._probe_id:
+            return
+        self._probe_cancel = None
+        self._probe_button.setEnabled(True)
+        self._probe_label.setText(done.outcome.text)
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Make room for wrapped text that grew (a shown window does not grow by itself);
+        never shrink what the user sized."""
+        layout = self.layout()
+        layout.activate()
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def accept(self) -> None:
         """Close with OK only if the model file is usable; otherwise say why and stay open."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import struct
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +24,10 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from empath_desktop.engine import gguf_info
 from empath_desktop.settings import Settings
 from empath_desktop.ui import settings_dialog
+from empath_desktop.ui.model_check import ProbeOutcome, probe_in_child_session
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
 
 # The offscreen platform warns on every top-level show; it says nothing about this code.
@@ -216,3 +220,182 @@ def test_apply_theme(restore_theme: QApplication) -> None:
     apply_theme(restore_theme, "light")
     light = QApplication.palette().color(QPalette.ColorRole.Window).lightness()
     assert dark < 100 < light
+
+
+# -- the Model section: what the file is, whether it fits, and the format probe ---------------
+
+
+def write_named_gguf(path: Path, name: str) -> Path:
+    """A readable GGUF header (one F32 tensor) whose general.name is `name`."""
+
+    def gstr(text: str) -> bytes:
+        raw = text.encode()
+        return struct.pack("<Q", len(raw)) + raw
+
+    kvs = [
+        gstr("general.architecture") + struct.pack("<I", 8) + gstr("llama"),
+        gstr("general.name") + struct.pack("<I", 8) + gstr(name),
+    ]
+    body = b"GGUF" + struct.pack("<IQQ", 3, 1, len(kvs)) + b"".join(kvs)
+    body += gstr("w") + struct.pack("<IQIQ", 1, 64, 0, 0)
+    path.write_bytes(body + bytes(-len(body) % 32 + 256))
+    return path
+
+
+class ScriptedProbe:
+    """A stand-in probe runner: records calls; blocks until released or cancelled if asked."""
+
+    def __init__(self, outcome: ProbeOutcome, *, block: bool = False) -> None:
+        self.outcome = outcome
+        self.block = block
+        self.paths: list[Path] = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.saw_cancel = threading.Event()
+        self.returned = threading.Event()
+
+    def __call__(self, path: Path, cancel: threading.Event) -> ProbeOutcome:
+        self.paths.append(path)
+        self.started.set()
+        try:
+            if self.block:
+                while not (self.release.is_set() or cancel.is_set()):
+                    cancel.wait(0.01)
+                if cancel.is_set():
+                    self.saw_cancel.set()
+                    return ProbeOutcome(False, "stopped", cancelled=True)
+            return self.outcome
+        finally:
+            self.returned.set()
+
+
+def model_dialog(qtbot, runner=None, settings: Settings | None = None) -> SettingsDialog:
+    dialog = SettingsDialog(settings or Settings(), PERSONAS, LOOKS, [], probe_runner=runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def info_label(dialog: SettingsDialog) -> QLabel:
+    return child(dialog, QLabel, "modelInfoLabel")
+
+
+def probe_label(dialog: SettingsDialog) -> QLabel:
+    return child(dialog, QLabel, "formatProbeLabel")
+
+
+def test_model_section_describes_the_embedded_default(qtbot, default_model: Path) -> None:
+    dialog = model_dialog(qtbot)
+    label = info_label(dialog)
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    qtbot.waitUntil(lambda: "gemma3" in label.text(), timeout=30_000)
+    text = label.text()
+    assert text.startswith("Embedded default (sha256 verified)")
+    for fragment in ("268M", "Q4_K_M", "253 MB", "32768 tokens", "KV cache for 4096 tokens"):
+        assert fragment in text, text
+    assert "it fits" in text
+    # The dialog grew to show every wrapped line.
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+
+
+def test_model_section_follows_the_chosen_file(qtbot, tmp_path: Path, default_model) -> None:
+    dialog = model_dialog(qtbot)
+    label = info_label(dialog)
+    edit = model_edit(dialog)
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00")
+    edit.setText(str(bad))
+    qtbot.waitUntil(lambda: "cannot be used as a model" in label.text(), timeout=10_000)
+    assert "truncated" in label.text()
+
+    # A name from the file is shown literally, never as markup.
+    named = write_named_gguf(tmp_path / "named.gguf", "<b>Bold</b> & <i>Co</i>")
+    edit.setText(str(named))
+    qtbot.waitUntil(lambda: "<b>Bold</b> & <i>Co</i> — llama" in label.text(), timeout=10_000)
+    assert label.textFormat() == Qt.TextFormat.PlainText
+
+    edit.clear()
+    qtbot.waitUntil(lambda: "Embedded default" in label.text(), timeout=30_000)
+
+
+def test_model_that_does_not_fit_shows_the_numbers(qtbot, monkeypatch, default_model) -> None:
+    monkeypatch.setattr(gguf_info, "available_memory_bytes", lambda: 20 * 10**6)
+    dialog = model_dialog(qtbot)
+    label = info_label(dialog)
+    qtbot.waitUntil(lambda: "does not fit in memory" in label.text(), timeout=30_000)
+    assert "only 20.0 MB is free" in label.text()
+    assert "smaller quantisation" in label.text()
+
+
+def test_format_probe_shows_the_count(qtbot, default_model: Path) -> None:
+    runner = ScriptedProbe(ProbeOutcome(True, "7 of 10 turns well formed by the model itself."))
+    dialog = model_dialog(qtbot, runner)
+    button = child(dialog, QPushButton, "formatProbeButton")
+    label = probe_label(dialog)
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: label.text().startswith("7 of 10"), timeout=10_000)
+    assert button.isEnabled()
+    assert runner.paths == [default_model]  # an empty path means the embedded default
+
+
+def test_format_probe_failure_paragraph(qtbot, tmp_path: Path) -> None:
+    message = "llama.cpp crashed (SIGSEGV) while loading x.gguf in a test process."
+    runner = ScriptedProbe(ProbeOutcome(False, message))
+    dialog = model_dialog(qtbot, runner, Settings(model_path=str(tmp_path / "x.gguf")))
+    qtbot.mouseClick(child(dialog, QPushButton, "formatProbeButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: probe_label(dialog).text() == message, timeout=10_000)
+    assert runner.paths == [tmp_path / "x.gguf"]
+
+
+def test_closing_during_a_probe_cancels_it(qtbot, default_model) -> None:
+    runner = ScriptedProbe(ProbeOutcome(True, "never shown"), block=True)
+    dialog = model_dialog(qtbot, runner)
+    button = child(dialog, QPushButton, "formatProbeButton")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isEnabled()
+    assert "Running the format probe" in probe_label(dialog).text()
+    assert runner.started.wait(10)
+    # The UI thread is free while the probe runs: the dialog still answers.
+    model_edit(dialog).setFocus()
+    qtbot.keyClicks(model_edit(dialog), "x")
+    assert button.isEnabled()  # a new path: the old probe is cancelled, a new one may start
+    assert runner.saw_cancel.wait(10)
+
+    runner.saw_cancel.clear()
+    runner.returned.clear()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(runner.paths) == 2, timeout=10_000)
+    with qtbot.waitSignal(dialog.rejected, timeout=10_000):
+        dialog.reject()
+    # done() returned only after the worker threads ended: the probe saw its cancel.
+    assert runner.saw_cancel.is_set() and runner.returned.is_set()
+
+
+def test_dropping_the_dialog_mid_probe_does_not_crash(qtbot) -> None:
+    runner = ScriptedProbe(ProbeOutcome(True, "never shown"), block=True)
+    dialog = SettingsDialog(Settings(), PERSONAS, LOOKS, [], probe_runner=runner)
+    dialog.findChild(QPushButton, "formatProbeButton").click()
+    assert runner.started.wait(10)
+    del dialog
+    gc.collect()
+    # Destroying a running QThread would have aborted the process before this line.
+    assert runner.saw_cancel.is_set()
+
+
+def test_real_probe_runner_reports_a_bad_file(tmp_path: Path) -> None:
+    """The child-session runner end to end, on a file llama.cpp is never asked to load."""
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"NOTGGUF")
+    outcome = probe_in_child_session(bad, threading.Event())
+    assert not outcome.ok and not outcome.cancelled
+    assert "not a GGUF model file" in outcome.text
+
+
+@pytest.mark.model
+def test_real_probe_runner_can_be_cancelled(default_model: Path) -> None:
+    cancel = threading.Event()
+    threading.Timer(3.0, cancel.set).start()
+    outcome = probe_in_child_session(default_model, cancel)
+    assert outcome.cancelled and not outcome.ok
