@@ -192,6 +192,7 @@ class LlamaBackend:
             self.is_chat = config.chat_format == "template" and bool(self.chat_template)
         self._add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
         self._closed = False
+        self._siblings: list[LlamaBackend] = []
         self._logits_key: tuple[int, ...] | None = None
         self._logits: np.ndarray | None = None
         logger.info("loaded %s (%s, chat=%s)", self.name, path, self.is_chat)
@@ -296,12 +297,27 @@ class LlamaBackend:
             best = max(range(len(options)), key=scores.__getitem__)
             return best, scores
 
+    def sibling(self, n_ctx: int) -> LlamaBackend:
+        """Another context on the same model file, for work that must not disturb this one's
+        KV cache (the reaction appraisal). The weights are memory-mapped, so the second load
+        shares their pages: it costs its KV cache and compute buffers, not the model again.
+        It is closed with this backend."""
+        from dataclasses import replace
+
+        with self.lock:
+            self._check_open()
+            child = LlamaBackend(replace(self.config, n_ctx=n_ctx))
+            self._siblings.append(child)
+            return child
+
     def close(self) -> None:
         """Free the model. Later calls (another thread still holding this backend after a
         reload) raise `GenerationError` instead of touching freed memory."""
         with self.lock:
             if not self._closed:
                 self._closed = True
+                for child in self._siblings:
+                    child.close()
                 self._llm.close()
 
     def _check_open(self) -> None:

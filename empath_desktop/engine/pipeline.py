@@ -22,7 +22,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from empath_desktop.engine.llm import Backend, GenerationError, Sampling
+from empath_desktop.engine.appraisal import APPRAISAL_CTX, Appraiser
+from empath_desktop.engine.llm import Backend, GenerationError, LlamaBackend, Sampling
 from empath_desktop.engine.memory import ConversationMemory
 from empath_desktop.engine.prompts import Exchange, PersonaCard, PromptBuilder
 from empath_desktop.engine.reaction import Reaction, parse_reaction
@@ -45,6 +46,9 @@ class PipelineConfig:
     react_lead: str = "*"
     # Tokens kept free for the scaffold literals and the chat template's own markers.
     scaffold_reserve: int = 48
+    # Decide the reaction by scoring (`engine.appraisal`) where the backend allows a second
+    # context, instead of letting the model write the react text.
+    appraise: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +159,17 @@ class Pipeline:
         persona: PersonaCard,
         config: PipelineConfig = PipelineConfig(),
         memory: ConversationMemory | None = None,
+        appraiser: Appraiser | None = None,
     ) -> None:
+        """`appraiser` None: one on a sibling context of a llama.cpp `backend` when
+        `config.appraise`; other backends let the model write its react."""
         self.backend = backend
         self.config = config
         self.memory = memory or ConversationMemory()
         self.prompts = PromptBuilder(persona)
+        if appraiser is None and config.appraise and isinstance(backend, LlamaBackend):
+            appraiser = Appraiser(backend.sibling(APPRAISAL_CTX))
+        self.appraiser = appraiser
         self._state: _TurnState | None = None
         # Held for a whole stage: a reflection being cancelled finishes (and files its text
         # into memory) before the next turn reads the memory.
@@ -193,6 +203,8 @@ class Pipeline:
             try:
                 for _ in self.backend.stream(prefix, max_tokens=1):
                     pass
+                if self.appraiser is not None:
+                    self.appraiser.warm()
             except GenerationError as exc:
                 logger.warning("could not warm the prompt prefix: %s", exc)
 
@@ -223,7 +235,11 @@ class Pipeline:
         cfg = self.config
         first = True
         try:
-            stage = (("react", cfg.react_max_tokens), ("respond", cfg.respond_max_tokens))
+            stage: tuple[tuple[str, int], ...] = (("respond", cfg.respond_max_tokens),)
+            if self.appraiser is not None:
+                yield from self._appraise(state)
+            else:
+                stage = (("react", cfg.react_max_tokens), *stage)
             for section, piece in self._sections(state, stage, cancel):
                 if section == "react" and piece is not None:
                     yield from self._react_events(state, piece)
@@ -396,6 +412,23 @@ class Pipeline:
                 index += 1
             if index < len(order):
                 self._append(state, "\n")
+
+    def _appraise(self, state: _TurnState) -> Iterator[PipelineEvent]:
+        """Decide the reaction and write the react section (the model answers after it)."""
+        assert self.appraiser is not None
+        exchanges = self.memory.exchanges
+        previous = None
+        if exchanges:
+            last = parse_reaction(exchanges[-1].react)
+            previous = (last.expression, last.posture)
+        appraisal = self.appraiser.appraise(state.user, previous)
+        self._append(state, f"<react>{appraisal.react}</react>\n")
+        state.mark("first_react_ms")
+        yield ReactDelta(appraisal.react, state.now())
+        state.reaction = replace(parse_reaction(appraisal.react), intensity=appraisal.intensity)
+        state.mark("reaction_ms")
+        state.mark("reaction_final_ms")
+        yield ReactionReady(state.reaction, True, state.now())
 
     def _react_events(self, state: _TurnState, piece: str) -> Iterator[PipelineEvent]:
         state.mark("first_react_ms")
