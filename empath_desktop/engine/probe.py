@@ -35,6 +35,7 @@ from pathlib import Path
 
 import platformdirs
 
+from empath_desktop.engine.gguf_info import check_fits, read_gguf_info
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.engine.model_files import APP_NAME, ModelFileError
 
@@ -360,9 +361,13 @@ class ModelGuard:
         """Probe `config` in a child process unless its verdict is known; return its key.
 
         Raises `NativeCrashError` for a load that crashed (now or before), `ModelFileError`
-        for one llama.cpp refused.
+        for a file that is not a usable GGUF, does not fit in free memory, or that llama.cpp
+        refused.
         """
         self._collect_dead_sentinels()
+        # Refused with numbers before any native code sees it: a model that cannot fit would
+        # push the machine into swap or get the app killed by the kernel.
+        check_fits(read_gguf_info(Path(config.model_path)), config.n_ctx, n_batch=config.n_batch)
         key = self.key(config)
         known = self._verdicts().get(key)
         if isinstance(known, dict) and not known.get("ok"):

@@ -101,9 +101,8 @@ def test_a_crashing_model_is_remembered_and_not_tried_again(default_model, monke
     assert probe.calls == 3
 
 
-def test_a_load_that_killed_the_app_is_not_repeated_at_the_next_start(tmp_path):
-    model = tmp_path / "model.gguf"
-    model.write_bytes(b"GGUF" + bytes(100))
+def test_a_load_that_killed_the_app_is_not_repeated_at_the_next_start(tmp_path, default_model):
+    model = default_model
     guard = ModelGuard(tmp_path / "guard", probe=lambda *_: pytest.fail("probed a crasher"))
     config = BackendConfig(model_path=str(model))
     sentinel = guard.state_dir / "loading-1.json"
@@ -125,12 +124,25 @@ def test_a_sentinel_of_a_live_process_is_left_alone(tmp_path):
     assert sentinel.exists()
 
 
-def test_unreadable_verdicts_are_ignored_not_fatal(tmp_path):
+def test_unreadable_verdicts_are_ignored_not_fatal(tmp_path, default_model):
     (tmp_path / "verdicts.json").write_bytes(b"\xff\xfe not json")
     (tmp_path / "loading-1.json").write_bytes(b"[[[[")
     guard = ModelGuard(tmp_path, probe=lambda *_: ProbeReport(ok=False, message="refused"))
     with pytest.raises(ModelFileError, match="refused"):
-        guard.check(BackendConfig(model_path=str(tmp_path / "m.gguf")))
+        guard.check(BackendConfig(model_path=str(default_model)))
+
+
+def test_a_model_that_does_not_fit_is_refused_with_numbers_before_any_probe(
+    tmp_path, default_model, monkeypatch
+):
+    from empath_desktop.engine import gguf_info
+
+    monkeypatch.setattr(gguf_info, "available_memory_bytes", lambda *a, **k: 100 * 2**20)
+    guard = ModelGuard(tmp_path, probe=lambda *_: pytest.fail("probed a model that cannot fit"))
+    with pytest.raises(ModelFileError) as caught:
+        guard.check(BackendConfig(model_path=str(default_model)))
+    message = str(caught.value)
+    assert "does not fit in memory" in message and "MB" in message
 
 
 @pytest.mark.model
