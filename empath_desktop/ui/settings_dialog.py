@@ -205,10 +205,18 @@ class SettingsDialog(QDialog):
         self._threads_spin = QSpinBox()
         self._threads_spin.setObjectName("threadsSpin")
         self._threads_spin.setRange(0, 64)
-        self._threads_spin.setSpecialValueText("All cores")
+        self._threads_spin.setSpecialValueText("Automatic")
         self._threads_spin.setValue(settings.threads)
         self._threads_spin.setToolTip(
-            "CPU threads for the model (0: all cores). Changing it reloads the model."
+            "CPU threads for the model. Automatic: the physical cores that other programs "
+            "leave free, re-checked while the model runs. Changing it reloads the model."
+        )
+        self._safe_check = QCheckBox("Safe mode for the &model (slower)")
+        self._safe_check.setObjectName("safeModeCheck")
+        self._safe_check.setChecked(settings.safe_mode)
+        self._safe_check.setToolTip(
+            "One thread, no memory-mapping and no repacked weights: the fewest native "
+            "features, for a model or computer on which llama.cpp crashed. Reloads the model."
         )
         self._reflections_check = QCheckBox("Show the avatar's re&flections")
         self._reflections_check.setObjectName("reflectionsCheck")
@@ -283,6 +291,7 @@ class SettingsDialog(QDialog):
         form.addRow(self._buddy("&Temperature:", self._temperature_spin), self._temperature_spin)
         form.addRow(self._buddy("Max reply t&okens:", self._max_tokens_spin), self._max_tokens_spin)
         form.addRow(self._buddy("CPU thread&s:", self._threads_spin), self._threads_spin)
+        form.addRow("", self._safe_check)
         form.addRow("", self._reflections_check)
         form.addRow("", self._voice_check)
         form.addRow(self._buddy("Output &device:", self._device_combo), device_box)
@@ -347,6 +356,7 @@ class SettingsDialog(QDialog):
             temperature=round(self._temperature_spin.value(), 2),
             max_tokens=self._max_tokens_spin.value(),
             threads=self._threads_spin.value(),
+            safe_mode=self._safe_check.isChecked(),
             show_reflections=self._reflections_check.isChecked(),
             voice_enabled=self._voice_check.isChecked(),
             voice_device=self._device_combo.currentData(),

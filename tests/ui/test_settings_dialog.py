@@ -98,6 +98,7 @@ def test_returns_edited_settings(qtbot, fake_gguf: Path) -> None:
     child(dialog, QDoubleSpinBox, "temperatureSpin").setValue(1.3)
     child(dialog, QSpinBox, "maxTokensSpin").setValue(512)
     child(dialog, QSpinBox, "threadsSpin").setValue(4)
+    child(dialog, QCheckBox, "safeModeCheck").setChecked(True)
     child(dialog, QSpinBox, "voiceRateSpin").setValue(200)
     child(dialog, QCheckBox, "reflectionsCheck").setChecked(True)
     select(child(dialog, QComboBox, "voiceDeviceCombo"), "Headphones")
@@ -116,6 +117,7 @@ def test_returns_edited_settings(qtbot, fake_gguf: Path) -> None:
         temperature=1.3,
         max_tokens=512,
         threads=4,
+        safe_mode=True,
         show_reflections=True,
         voice_enabled=True,
         voice_device="Headphones",
