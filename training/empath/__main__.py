@@ -4,6 +4,9 @@
 GGUF, `all` does both and then evaluates the export against the base model, `eval` evaluates
 GGUF files (`--model X.gguf`, repeatable; 'embedded' is the app's default model). Any config
 field can be overridden, e.g. `--grpo.max-steps 10`; `--help` after the command lists them.
+
+`eval-mind` (no config) measures the app's reactions and replies on the labelled dev set through
+`empath chat --jsonl` (`training.empath.mind_eval`); `eval-mind --help` lists its options.
 """
 
 from __future__ import annotations
@@ -19,12 +22,20 @@ from training.empath.config import Config, load_config
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("train", "export", "eval", "all")
+COMMANDS = ("train", "export", "eval", "all", "eval-mind")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m training.empath", add_help=False)
+    if argv[:1] == ["eval-mind"]:
+        return _eval_mind(argv[1:])
+    # No argparse help here: `--help` after a command is tyro's list of config fields.
+    parser = argparse.ArgumentParser(
+        prog="python -m training.empath",
+        add_help=False,
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("--config", default=None, help="TOML file (training/empath/configs/)")
     parser.add_argument(
@@ -34,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         help="eval: a GGUF file to evaluate (repeatable); 'embedded' for the app's default",
     )
     parser.add_argument("--verbose", action="store_true", help="debug logging")
+    if argv[:1] in (["-h"], ["--help"]):
+        parser.print_help()
+        return 0
     known, rest = parser.parse_known_args(argv)
+    if known.command == "eval-mind":  # options before the command, e.g. `--verbose eval-mind`
+        return _eval_mind([*rest, *(["--verbose"] if known.verbose else [])])
     logging.basicConfig(
         level=logging.DEBUG if known.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -67,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         report = evaluate(cfg)
         logger.info("report: %s", report / "report.md")
     return 0
+
+
+def _eval_mind(argv: list[str]) -> int:
+    # Its own options and no training config: it only runs the app and scores what it says.
+    from training.empath.mind_eval import main as eval_mind
+
+    return eval_mind(argv)
 
 
 if __name__ == "__main__":
