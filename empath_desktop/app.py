@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--hide-reflections", action="store_true", help="do not print the private reflections"
     )
+    chat.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="for programs: every stdin line is a message; print one JSON object per turn "
+        "(user, react, expression, posture, intensity, respond, reflect, timings) and nothing "
+        "else on stdout",
+    )
+    chat.add_argument(
+        "--seed", type=int, metavar="N", help="sampling seed, for repeatable runs (default: random)"
+    )
     sheet = sub.add_parser(
         "avatar-sheet", parents=[common], help="render every expression and posture to a PNG"
     )
@@ -104,23 +114,28 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from empath_desktop.chat_cli import run_chat
-    from empath_desktop.engine.llm import BackendConfig, LlamaBackend, Sampling
+    from empath_desktop.chat_cli import claim_stdout, run_chat, run_chat_jsonl
+    from empath_desktop.engine.llm import BackendConfig, Sampling
     from empath_desktop.engine.model_files import (
         ModelFileError,
         default_model_path,
         resolve_model,
     )
     from empath_desktop.engine.pipeline import Pipeline, PipelineConfig
+    from empath_desktop.engine.probe import ModelGuard
     from empath_desktop.engine.prompts import PersonaError, load_persona
     from empath_desktop.settings import load_settings
 
+    # Before the model loads: nothing but the JSON lines may reach stdout.
+    json_out = claim_stdout() if args.jsonl else None
     settings = load_settings()
     try:
         choice = resolve_model(args.model, settings.model_path)
         path = choice.path or default_model_path()
-        backend = LlamaBackend(
-            BackendConfig(model_path=str(path), n_threads=settings.threads or None)
+        backend = ModelGuard().open(
+            BackendConfig(
+                model_path=str(path), n_threads=settings.threads or None, safe=settings.safe_mode
+            )
         )
         persona = load_persona(args.persona or settings.persona)
     except (ModelFileError, PersonaError) as exc:
@@ -128,10 +143,13 @@ def _chat(args: argparse.Namespace) -> int:
         return 2
     config = PipelineConfig(
         respond_max_tokens=settings.max_tokens,
-        sampling=Sampling(temperature=settings.temperature),
+        sampling=Sampling(temperature=settings.temperature, seed=args.seed),
     )
     try:
-        return run_chat(Pipeline(backend, persona, config), hide_reflections=args.hide_reflections)
+        pipeline = Pipeline(backend, persona, config)
+        if json_out is not None:
+            return run_chat_jsonl(pipeline, out=json_out)
+        return run_chat(pipeline, hide_reflections=args.hide_reflections)
     finally:
         backend.close()
 
@@ -171,3 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from empath_desktop.ui.main_window import run_app
 
     return run_app(args)
+
+
+if __name__ == "__main__":  # `python -m empath_desktop.app`, as evaluators run it
+    sys.exit(main())
