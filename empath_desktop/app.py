@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--seed", type=int, metavar="N", help="sampling seed, for repeatable runs (default: random)"
     )
+    chat.add_argument(
+        "--no-appraisal",
+        action="store_true",
+        help="let the model write its reaction itself instead of deciding it by scoring "
+        "(for comparisons)",
+    )
     sheet = sub.add_parser(
         "avatar-sheet", parents=[common], help="render every expression and posture to a PNG"
     )
@@ -144,6 +150,7 @@ def _chat(args: argparse.Namespace) -> int:
     config = PipelineConfig(
         respond_max_tokens=settings.max_tokens,
         sampling=Sampling(temperature=settings.temperature, seed=args.seed),
+        appraise=not args.no_appraisal,
     )
     try:
         pipeline = Pipeline(backend, persona, config)

@@ -46,6 +46,7 @@ class AppraisalSpec:
     message_label: str
     answer_label: str
     content_free: tuple[str, ...]
+    calibration: float
     examples: tuple[tuple[str, str], ...]
     phrases: dict[str, tuple[str, ...]]
     postures: dict[str, tuple[str, ...]]  # fitting postures per expression, most typical first
@@ -69,6 +70,7 @@ def load_spec() -> AppraisalSpec:
             message_label=str(data["message_label"]),
             answer_label=str(data["answer_label"]),
             content_free=tuple(str(t) for t in data["content_free"]),
+            calibration=float(data.get("calibration", 1.0)),
             examples=tuple((str(t), str(label)) for t, label in data["examples"]),
             phrases={e: tuple(v["phrases"]) for e, v in data["expressions"].items()},
             postures={e: tuple(v["postures"]) for e, v in data["expressions"].items()},
@@ -123,7 +125,8 @@ class Appraiser:
         """Evaluate the examples and measure the content-free bias (once per model)."""
         if self._bias is None:
             rows = [self._score(t) for t in self.spec.content_free]
-            self._bias = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+            weight = self.spec.calibration / len(rows)
+            self._bias = [weight * sum(col) for col in zip(*rows, strict=True)]
 
     def close(self) -> None:
         self.backend.close()

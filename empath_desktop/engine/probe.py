@@ -37,7 +37,7 @@ import platformdirs
 
 from empath_desktop.engine.gguf_info import check_fits, read_gguf_info
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import APP_NAME, ModelFileError
+from empath_desktop.engine.model_files import APP_NAME, ModelFileError, check_gguf
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,9 @@ class ModelGuard:
         self._collect_dead_sentinels()
         # Refused with numbers before any native code sees it: a model that cannot fit would
         # push the machine into swap or get the app killed by the kernel.
-        check_fits(read_gguf_info(Path(config.model_path)), config.n_ctx, n_batch=config.n_batch)
+        path = Path(config.model_path)
+        check_gguf(path)  # the same first paragraph for a bad file as every other load path
+        check_fits(read_gguf_info(path), config.n_ctx, n_batch=config.n_batch)
         key = self.key(config)
         known = self._verdicts().get(key)
         if isinstance(known, dict) and not known.get("ok"):
