@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,23 +11,7 @@ import pytest
 from empath_desktop.app import main
 from empath_desktop.engine import gguf_info
 from empath_desktop.settings import Settings, save_settings
-
-
-def write_small_model(path: Path, name: str = "Small Test") -> Path:
-    """A readable GGUF header with one F32 tensor of 64 values."""
-
-    def gstr(text: str) -> bytes:
-        raw = text.encode()
-        return struct.pack("<Q", len(raw)) + raw
-
-    kvs = [
-        gstr("general.architecture") + struct.pack("<I", 8) + gstr("llama"),
-        gstr("general.name") + struct.pack("<I", 8) + gstr(name),
-    ]
-    body = b"GGUF" + struct.pack("<IQQ", 3, 1, len(kvs)) + b"".join(kvs)
-    body += gstr("w") + struct.pack("<IQIQ", 1, 64, 0, 0)
-    path.write_bytes(body + bytes(-len(body) % 32 + 256))
-    return path
+from tests.files import write_named_gguf
 
 
 def test_table_for_the_embedded_model(default_model: Path, capsys) -> None:
@@ -60,8 +43,8 @@ def test_does_not_fit_gives_the_refusal_and_exit_1(default_model, capsys, monkey
 
 
 def test_paths_and_the_settings_model(default_model, tmp_path, capsys) -> None:
-    chosen = write_small_model(tmp_path / "chosen.gguf", "Chosen One")
-    extra = write_small_model(tmp_path / "extra.gguf", "Extra\x1b[31m Red")
+    chosen = write_named_gguf(tmp_path / "chosen.gguf", "Chosen One")
+    extra = write_named_gguf(tmp_path / "extra.gguf", "Extra\x1b[31m Red")
     save_settings(Settings(model_path=str(chosen)))
     # The embedded default named again and the settings model named again are listed once.
     assert main(["models", str(extra), str(default_model), str(chosen)]) == 0
@@ -106,7 +89,7 @@ def test_bad_context_is_a_usage_error(value: str, capsys) -> None:
 def test_format_probe(default_model, tmp_path, capsys, monkeypatch) -> None:
     """The probe itself runs models in a child process (tested with the real model in
     tests/engine); here a stand-in answers so the CLI's handling is checked."""
-    crashing = write_small_model(tmp_path / "crashing.gguf")
+    crashing = write_named_gguf(tmp_path / "crashing.gguf", "Small Test")
     calls = []
 
     def fake_probe_model(path, *, format_prompts):

@@ -29,6 +29,7 @@ from empath_desktop.settings import Settings
 from empath_desktop.ui import settings_dialog
 from empath_desktop.ui.model_check import ProbeOutcome, probe_in_child_session
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
+from tests.files import write_named_gguf
 
 # The offscreen platform warns on every top-level show; it says nothing about this code.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -225,23 +226,6 @@ def test_apply_theme(restore_theme: QApplication) -> None:
 
 
 # -- the Model section: what the file is, whether it fits, and the format probe ---------------
-
-
-def write_named_gguf(path: Path, name: str) -> Path:
-    """A readable GGUF header (one F32 tensor) whose general.name is `name`."""
-
-    def gstr(text: str) -> bytes:
-        raw = text.encode()
-        return struct.pack("<Q", len(raw)) + raw
-
-    kvs = [
-        gstr("general.architecture") + struct.pack("<I", 8) + gstr("llama"),
-        gstr("general.name") + struct.pack("<I", 8) + gstr(name),
-    ]
-    body = b"GGUF" + struct.pack("<IQQ", 3, 1, len(kvs)) + b"".join(kvs)
-    body += gstr("w") + struct.pack("<IQIQ", 1, 64, 0, 0)
-    path.write_bytes(body + bytes(-len(body) % 32 + 256))
-    return path
 
 
 class ScriptedProbe:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from empath_desktop.engine.audio_out import NullSink, PlaybackBuffer, mouth_level
+from tests.waiting import wait_for
 
 RATE = 22050
 
@@ -18,17 +19,6 @@ RATE = 22050
 def tone(seconds: float, amplitude: float = 0.5, rate: int = RATE) -> np.ndarray:
     t = np.arange(round(seconds * rate)) / rate
     return (amplitude * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll until `condition()` holds (True, at once) or `timeout` passes (False). The timeout
-    only bounds a hang: it is generous so that a loaded machine never fails a test."""
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            return False
-        time.sleep(0.002)
-    return True
 
 
 def render(buffer: PlaybackBuffer, frames: int, dac_time: float, channels: int = 1) -> np.ndarray:

@@ -22,6 +22,7 @@ from empath_desktop.engine.voice import (
     VoiceStatus,
     open_speaker,
 )
+from tests.waiting import wait_for
 
 TEXT = "Bob moved five boxes of vivid maps. Then he thought about it, and smiled."
 HOP = 256
@@ -30,17 +31,6 @@ HOP = 256
 @pytest.fixture(scope="module")
 def engine() -> EspeakEngine:
     return EspeakEngine()
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll until `condition()` holds (True, at once) or `timeout` passes (False). The timeout
-    only bounds a hang: it is generous so that a loaded machine never fails a test."""
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            return False
-        time.sleep(0.002)
-    return True
 
 
 def audible(blocks: list[PlayedBlock]) -> list[PlayedBlock]:

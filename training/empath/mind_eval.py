@@ -52,7 +52,7 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,20 +198,24 @@ def load_messages(path: Path) -> list[Message]:
 
     Raises `MindDataError` naming the line of the first problem.
     """
-    messages = []
+    return [
+        _message(obj, f"{path}:{number}")
+        for number, obj in _json_lines(path, "the dev set", errors="strict")
+    ]
+
+
+def _json_lines(path: Path, what: str, *, errors: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) of each non-blank line; `MindDataError` names the line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8", errors=errors).splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise MindDataError(f"Cannot read the dev set {path}: {exc}") from None
+        raise MindDataError(f"Cannot read {what} {path}: {exc}") from None
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MindDataError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        messages.append(_message(obj, f"{path}:{number}"))
-    return messages
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                raise MindDataError(f"{path}:{number}: not JSON ({exc})") from None
 
 
 def _message(obj: Any, where: str) -> Message:
@@ -605,18 +609,8 @@ def read_transcript(path: Path, messages: Sequence[Message]) -> dict[str, list[d
     figures that need no labels only."""
     by_text = {m.text: m for m in messages}
     variants: dict[str, list[dict[str, Any]]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as exc:
-        raise MindDataError(f"Cannot read the transcript {path}: {exc}") from None
     unlabelled = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MindDataError(f"{path}:{number}: not JSON ({exc.msg})") from None
+    for number, row in _json_lines(path, "the transcript", errors="replace"):
         if not isinstance(row, dict):
             raise MindDataError(f"{path}:{number}: expected a JSON object")
         if "ok" not in row or "valence" not in row:
