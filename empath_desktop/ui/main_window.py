@@ -296,7 +296,8 @@ class MainWindow(QMainWindow):
             self._persona_override = None  # chosen in Settings: that now wins over --persona
         reload_fields = ("model_path", "threads", "safe_mode")
         if any(getattr(settings, f) != getattr(old, f) for f in reload_fields):
-            self._model_override = None  # the user chose in Settings: that now wins
+            if settings.model_path != old.model_path:
+                self._model_override = None  # the user chose in Settings: that now wins
             self.request_model_load()
         else:
             self.sig_configure_requested.emit(self._model_request())

@@ -157,7 +157,7 @@ def test_a_model_that_crashes_llama_cpp_leaves_the_window_up_with_safe_settings(
 
     # The next start remembers the crash: it explains at once and probes nothing.
     monkeypatch.delenv(CRASH_ENV_VAR)
-    second = make_window()
+    second = make_window(model=str(default_model))  # as `empath --model FILE` would
     qtbot.waitUntil(lambda: second.state == "error", timeout=READY_MS)
     assert "crashed (SIGABRT)" in second.banner.text()
 
@@ -166,6 +166,7 @@ def test_a_model_that_crashes_llama_cpp_leaves_the_window_up_with_safe_settings(
     qtbot.waitUntil(lambda: second.state == "ready", timeout=READY_MS)
     assert second.settings.safe_mode
     assert load_settings().safe_mode
+    assert second._model_request().model_path == str(default_model)  # --model still wins
 
 
 @pytest.mark.model
