@@ -156,7 +156,9 @@ def tokenize_transcript_rows(rows: list[dict[str, Any]], tokenizer: Any) -> list
 
 def run_sft(cfg: Config, model: Any, tokenizer: Any) -> Any:
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
+
+    from training.empath.completion_head import CompletionOnlySFTTrainer
 
     out = Path(cfg.run.output_dir)
     stage_dir = out / "sft"
@@ -181,7 +183,8 @@ def run_sft(cfg: Config, model: Any, tokenizer: Any) -> Any:
         warmup_steps=0.1,
         completion_only_loss=True,
     )
-    trainer = SFTTrainer(
+    # The loss projects only the answer's positions through the 262k-token output layer.
+    trainer = CompletionOnlySFTTrainer(
         model=model,
         args=args,
         train_dataset=Dataset.from_list(rows),
@@ -197,6 +200,8 @@ def run_sft(cfg: Config, model: Any, tokenizer: Any) -> Any:
 def run_grpo(cfg: Config, model: Any, tokenizer: Any) -> Any:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
+
+    from training.empath.completion_head import install_compact_fused_head
 
     out = Path(cfg.run.output_dir)
     stage_dir = out / "grpo"
@@ -238,6 +243,10 @@ def run_grpo(cfg: Config, model: Any, tokenizer: Any) -> Any:
         processing_class=tokenizer,
         callbacks=[_metrics_callback(out / "metrics.jsonl", "grpo")],
     )
+    # Log-probabilities of the completion tokens only, not of the prompt, on CPUs too.
+    for scorer in (trainer.model, getattr(trainer, "ref_model", None)):
+        if scorer is not None:
+            install_compact_fused_head(scorer, temperature=g.temperature)
     trainer.train(resume_from_checkpoint=_last_checkpoint(stage_dir, cfg.run.resume))
     trainer.save_model(str(stage_dir / FINAL))
     tokenizer.save_pretrained(str(stage_dir / FINAL))
