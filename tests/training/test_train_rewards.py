@@ -261,7 +261,7 @@ def test_score_good_beats_bad() -> None:
 
 
 def test_score_weights() -> None:
-    only_format = RewardWeights(1.0, 0.0, 0.0, 0.0, 0.0)
+    only_format = RewardWeights(**{c: 0.0 for c in COMPONENTS} | {"format": 1.0})
     text = "<react>x</react><respond>y</respond><reflect>z</reflect>"
     assert score(text, {}, only_format).total == 1.0
     assert score(text, {}).total < 1.0

@@ -311,12 +311,16 @@ def sft_rows(
 def grpo_rows(
     data: EmpathData, builder: PromptBuilder, style: PromptStyle, split: Split = "train"
 ) -> list[dict[str, Any]]:
-    """Prompt rows for trl's GRPOTrainer; `user` and `reaction_valence` reach the rewards."""
+    """Prompt rows for trl's GRPOTrainer; the other columns reach the rewards: `user`,
+    `category`, `reaction_valence`, and `previous_react` (the react text of the turn before,
+    '' when the prompt opens a conversation)."""
     return [
         {
             "prompt": render_prompt(builder, p, style),
             "user": p.text,
+            "category": p.category,
             "reaction_valence": data.reaction_valence(p),
+            "previous_react": p.history[-1].react if p.history else "",
         }
         for p in data.prompts_for(split)
     ]

@@ -72,7 +72,12 @@ def generate_answers(cfg: Config, model: Path, prompts: Sequence[Prompt]) -> lis
             else:  # chat models: the GGUF's own chat template renders the messages
                 reply = llm.create_chat_completion(messages=rendered, **sampling)
                 text = str(reply["choices"][0]["message"]["content"] or "")
-            context = {"user": prompt.text, "reaction_valence": data.reaction_valence(prompt)}
+            context = {
+                "user": prompt.text,
+                "category": prompt.category,
+                "reaction_valence": data.reaction_valence(prompt),
+                "previous_react": prompt.history[-1].react if prompt.history else "",
+            }
             answers.append(
                 Answer(
                     prompt.id,

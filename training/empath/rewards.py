@@ -14,6 +14,9 @@ Components (weights live in the training config, `RewardWeights`):
   does not loop.
 - reflection: about the user, names their state, looks forward, and is not a copy of the reply.
 - consistency: the reaction's valence fits the user's message and the reply.
+- reaction_fit: the reaction's expression is one that fits the message's category (or, without
+  a category, has the valence a fitting reaction has).
+- no_repeat: the reaction is not the previous turn's (expression, posture) pair again.
 
 `score(completion, context)` returns all of them with the weighted total; evaluation uses it.
 
@@ -41,7 +44,15 @@ from empath_desktop.engine.reaction import Reaction, parse_reaction
 from empath_desktop.engine.tags import FormatReport, Turn, format_report, parse_turn
 from empath_desktop.engine.vocab import VALENCE
 
-COMPONENTS: tuple[str, ...] = ("format", "reaction", "response", "reflection", "consistency")
+COMPONENTS: tuple[str, ...] = (
+    "format",
+    "reaction",
+    "response",
+    "reflection",
+    "consistency",
+    "reaction_fit",
+    "no_repeat",
+)
 
 _WORD = re.compile(r"[a-z']+")
 
@@ -425,6 +436,92 @@ def consistency_reward(
     return round(0.5 * user_fit + 0.5 * reply_fit, 6)
 
 
+# Expressions that fit a reaction to a message of each category (assets/data/empath/
+# categories.toml). Judgement, checked against the authored exemplary turns: the avatar meets
+# anger and fear with concern, not with anger or fear of its own, and grief with sadness.
+FITTING_EXPRESSIONS: dict[str, frozenset[str]] = {
+    "joy": frozenset({"happy", "joyful", "surprised"}),
+    "grief": frozenset({"sad", "concerned"}),
+    "anger": frozenset({"concerned", "thoughtful", "sad"}),
+    "confusion": frozenset({"thoughtful", "curious", "confused", "concerned"}),
+    "curiosity": frozenset({"curious", "thoughtful", "amused", "happy"}),
+    "embarrassment": frozenset({"amused", "concerned", "embarrassed", "thoughtful"}),
+    "fear": frozenset({"concerned", "thoughtful"}),
+    "small_talk": frozenset({"happy", "amused", "joyful", "curious"}),
+    "factual": frozenset({"thoughtful", "curious", "happy"}),
+}
+# Most an expression outside the category's set can earn, for a valence close to a fitting one.
+_NEAR_MISS = 0.6
+
+
+def reaction_fit_reward(
+    reaction: Reaction,
+    category: str | None = None,
+    reaction_valence: float | None = None,
+    user: str = "",
+) -> float:
+    """Does the reaction's expression fit the message?
+
+    With a known category: 1 for an expression in `FITTING_EXPRESSIONS[category]`; any other
+    earns at most 0.6 by how close its valence (`vocab.VALENCE`) is to the category's fitting
+    reaction valence (full within 0.2, none from 0.8). Without one, the valence alone against
+    `reaction_valence`, else against the feeling words of `user` as `consistency_reward` reads
+    them (full within 0.3, none from 0.9); with no evidence at all, 0.5. An uninterpretable
+    reaction scores 0.
+
+    >>> grief = parse_reaction("*soft frown* + *shoulders drop*")
+    >>> reaction_fit_reward(grief, "grief", -0.5)
+    1.0
+    >>> reaction_fit_reward(parse_reaction("*bursts out laughing*"), "grief", -0.5)
+    0.0
+    >>> reaction_fit_reward(grief, None, None, "My dog died this morning.")
+    1.0
+    """
+    if reaction.confidence <= 0:
+        return 0.0
+    v = VALENCE.get(reaction.expression, 0.0)
+    fitting = FITTING_EXPRESSIONS.get(category or "")
+    if fitting is not None:
+        if reaction.expression in fitting:
+            return 1.0
+        target = reaction_valence
+        if target is None:
+            target = sum(VALENCE[e] for e in fitting) / len(fitting)
+        return round(_NEAR_MISS * _valence_fit(v, target, 0.2, 0.6), 6)
+    target = reaction_valence
+    if target is None:
+        estimate = text_valence(user)
+        target = None if estimate is None else max(-0.5, min(0.7, estimate))
+    if target is None:
+        return 0.5
+    return round(_valence_fit(v, target, 0.3, 0.6), 6)
+
+
+def no_repeat_reward(reaction: Reaction, previous_react: str = "") -> float:
+    """0 when the reaction is the previous turn's (expression, posture) pair again, else 1.
+
+    A small model left to itself copies its last reaction from turn to turn; the same
+    expression with another posture is fine (a sad story told over two messages). The previous
+    react text is read by the same `parse_reaction`. An uninterpretable reaction scores 0: a
+    turn without a reaction has not avoided anything.
+
+    >>> nod = parse_reaction("*warm smile* + *nods*")
+    >>> no_repeat_reward(nod, "")
+    1.0
+    >>> no_repeat_reward(nod, "*smiles warmly* + *nods slowly*")
+    0.0
+    >>> no_repeat_reward(nod, "*smiles* + *leans forward*")
+    1.0
+    """
+    if reaction.confidence <= 0:
+        return 0.0
+    if not previous_react.strip():
+        return 1.0
+    before = parse_reaction(previous_react)
+    same = (before.expression, before.posture) == (reaction.expression, reaction.posture)
+    return 0.0 if same else 1.0
+
+
 # ---------------------------------------------------------------------------------------------
 # The report used by training logs and evaluation.
 
@@ -438,6 +535,8 @@ class RewardWeights:
     response: float = 1.0
     reflection: float = 1.0
     consistency: float = 1.0
+    reaction_fit: float = 1.0
+    no_repeat: float = 1.0
 
     def as_tuple(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in COMPONENTS)
@@ -463,13 +562,21 @@ def _optional_float(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _optional_str(value: Any) -> str | None:
+    """A string from a dataset column where missing values may arrive as None or NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
 def score(
     completion: str | Sequence[Mapping[str, Any]],
     context: Mapping[str, Any] | None = None,
     weights: RewardWeights = RewardWeights(),
 ) -> ScoreReport:
-    """Score one completion. `context` may hold `user` (the message answered) and
-    `reaction_valence` (the fitting reaction valence of its category); both are optional.
+    """Score one completion. `context` may hold `user` (the message answered), `category`
+    and `reaction_valence` (its category and the valence of a fitting reaction to it) and
+    `previous_react` (the react text of the turn before); all are optional.
 
     >>> r = score("<react>*soft frown* + *slumps*</react><respond>I'm so sorry, that is a "
     ...           "heavy loss and it makes sense that you feel lost.</respond><reflect>They "
@@ -494,6 +601,13 @@ def score(
             str(ctx.get("user") or ""),
             _optional_float(ctx.get("reaction_valence")),
         ),
+        "reaction_fit": reaction_fit_reward(
+            reaction,
+            _optional_str(ctx.get("category")),
+            _optional_float(ctx.get("reaction_valence")),
+            str(ctx.get("user") or ""),
+        ),
+        "no_repeat": no_repeat_reward(reaction, str(ctx.get("previous_react") or "")),
     }
     w = weights.as_tuple()
     total = sum(wi * components[c] for wi, c in zip(w, COMPONENTS, strict=True)) / (sum(w) or 1.0)
@@ -508,9 +622,9 @@ RewardFunc = Callable[..., list[float]]
 
 def _contexts(n: int, kwargs: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per-completion contexts from the dataset columns trl forwards as keyword lists."""
-    users = kwargs.get("user") or [""] * n
-    valences = kwargs.get("reaction_valence") or [None] * n
-    return [{"user": u, "reaction_valence": v} for u, v in zip(users, valences, strict=True)]
+    columns = ("user", "category", "reaction_valence", "previous_react")
+    values = {c: kwargs.get(c) or [None] * n for c in columns}
+    return [{c: values[c][i] for c in columns} for i in range(n)]
 
 
 def trl_reward_funcs() -> list[RewardFunc]:
