@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, metavar="N", help="sampling seed, for repeatable runs (default: random)"
     )
     chat.add_argument(
+        "--no-adapter",
+        action="store_true",
+        help="run the plain embedded model, without the trained EMPATH adapter even when one "
+        "is installed (Settings: use_adapter)",
+    )
+    chat.add_argument(
         "--no-appraisal",
         action="store_true",
         help="let the model write its reaction itself instead of deciding it by scoring "
@@ -124,6 +130,7 @@ def _chat(args: argparse.Namespace) -> int:
     from empath_desktop.engine.llm import BackendConfig, Sampling
     from empath_desktop.engine.model_files import (
         ModelFileError,
+        default_adapter_path,
         default_model_path,
         resolve_model,
     )
@@ -138,9 +145,14 @@ def _chat(args: argparse.Namespace) -> int:
     try:
         choice = resolve_model(args.model, settings.model_path)
         path = choice.path or default_model_path()
+        use_adapter = settings.use_adapter and not args.no_adapter
+        adapter = default_adapter_path(choice.path) if use_adapter else None
         backend = ModelGuard().open(
             BackendConfig(
-                model_path=str(path), n_threads=settings.threads or None, safe=settings.safe_mode
+                model_path=str(path),
+                n_threads=settings.threads or None,
+                safe=settings.safe_mode,
+                lora_path=str(adapter) if adapter else None,
             )
         )
         persona = load_persona(args.persona or settings.persona)

@@ -26,6 +26,9 @@ class Settings:
     max_tokens: int = 200
     threads: int = 0  # 0: follow the load, up to the physical cores
     safe_mode: bool = False  # one thread, no memory-mapping, no repacked weights
+    # The trained EMPATH adapter over the embedded model, when one is installed
+    # (`model_files.default_adapter_path`); False: the plain base model.
+    use_adapter: bool = True
     show_reflections: bool = False
     voice_enabled: bool = True
     voice_device: str = ""  # empty: the default output device

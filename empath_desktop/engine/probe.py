@@ -37,7 +37,12 @@ import platformdirs
 
 from empath_desktop.engine.gguf_info import check_fits, read_gguf_info
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import APP_NAME, ModelFileError, check_gguf
+from empath_desktop.engine.model_files import (
+    APP_NAME,
+    ModelFileError,
+    check_adapter,
+    check_gguf,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +256,15 @@ def _write_json_atomic(path: Path, data: object) -> None:
         raise
 
 
+def _file_identity(path: Path) -> str:
+    """Resolved path, size and modification time: a changed file gets a new verdict."""
+    try:
+        st = path.stat()
+        return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        return str(path)
+
+
 class ModelGuard:
     """Loads models in-process only after they survived a child-process probe.
 
@@ -272,12 +286,10 @@ class ModelGuard:
     # -- verdicts --------------------------------------------------------------------
 
     def key(self, config: BackendConfig) -> str:
-        path = Path(config.model_path)
-        try:
-            st = path.stat()
-            file_id = f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
-        except OSError:
-            file_id = str(path)
+        file_id = _file_identity(Path(config.model_path))
+        # An adapter is part of what is loaded: a new or retrained one is probed again.
+        if config.lora_path is not None:
+            file_id += f"+lora={_file_identity(Path(config.lora_path))}"
         # What changes the native code path; threads and context size do not.
         load = f"extra={config.extra_buffers}:safe={config.safe}"
         text = f"{file_id}|{_build_fingerprint()}|{load}"
@@ -369,6 +381,8 @@ class ModelGuard:
         # push the machine into swap or get the app killed by the kernel.
         path = Path(config.model_path)
         check_gguf(path)  # the same first paragraph for a bad file as every other load path
+        if config.lora_path is not None:
+            check_adapter(Path(config.lora_path))
         check_fits(read_gguf_info(path), config.n_ctx, n_batch=config.n_batch)
         key = self.key(config)
         known = self._verdicts().get(key)

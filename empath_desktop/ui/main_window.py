@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_tokens,
             safe=self.settings.safe_mode,
+            use_adapter=self.settings.use_adapter,
         )
 
     def request_model_load(self) -> None:
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
             apply_theme(app, settings.theme)
         if settings.persona != old.persona:
             self._persona_override = None  # chosen in Settings: that now wins over --persona
-        reload_fields = ("model_path", "threads", "safe_mode")
+        reload_fields = ("model_path", "threads", "safe_mode", "use_adapter")
         if any(getattr(settings, f) != getattr(old, f) for f in reload_fields):
             if settings.model_path != old.model_path:
                 self._model_override = None  # the user chose in Settings: that now wins

@@ -218,6 +218,14 @@ class SettingsDialog(QDialog):
             "One thread, no memory-mapping and no repacked weights: the fewest native "
             "features, for a model or computer on which llama.cpp crashed. Reloads the model."
         )
+        self._adapter_check = QCheckBox("&Use the trained EMPATH adapter")
+        self._adapter_check.setObjectName("adapterCheck")
+        self._adapter_check.setChecked(settings.use_adapter)
+        self._adapter_check.setToolTip(
+            "Apply the EMPATH adapter (assets/models/empath-gemma3-270m-lora.gguf) over the "
+            "embedded default model when it is installed. Off: the plain base model. Other "
+            "model files never get it. Changing it reloads the model."
+        )
         self._reflections_check = QCheckBox("Show the avatar's re&flections")
         self._reflections_check.setObjectName("reflectionsCheck")
         self._reflections_check.setChecked(settings.show_reflections)
@@ -292,6 +300,7 @@ class SettingsDialog(QDialog):
         form.addRow(self._buddy("Max reply t&okens:", self._max_tokens_spin), self._max_tokens_spin)
         form.addRow(self._buddy("CPU thread&s:", self._threads_spin), self._threads_spin)
         form.addRow("", self._safe_check)
+        form.addRow("", self._adapter_check)
         form.addRow("", self._reflections_check)
         form.addRow("", self._voice_check)
         form.addRow(self._buddy("Output &device:", self._device_combo), device_box)
@@ -357,6 +366,7 @@ class SettingsDialog(QDialog):
             max_tokens=self._max_tokens_spin.value(),
             threads=self._threads_spin.value(),
             safe_mode=self._safe_check.isChecked(),
+            use_adapter=self._adapter_check.isChecked(),
             show_reflections=self._reflections_check.isChecked(),
             voice_enabled=self._voice_check.isChecked(),
             voice_device=self._device_combo.currentData(),

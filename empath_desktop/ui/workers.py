@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import ModelFileError, default_model_path
+from empath_desktop.engine.model_files import (
+    ModelFileError,
+    default_adapter_path,
+    default_model_path,
+)
 from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, TurnFailed
 from empath_desktop.engine.probe import ModelGuard, NativeCrashError
 from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
@@ -37,6 +41,8 @@ class ModelRequest:
     temperature: float = 0.7
     max_tokens: int = 200
     safe: bool = False  # see BackendConfig.safe
+    # Apply the installed EMPATH adapter when the model is the embedded default.
+    use_adapter: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,13 @@ class EngineWorker(QObject):
         try:
             path = request.model_path or str(default_model_path())
             persona = load_persona(request.persona)
-            config = BackendConfig(model_path=path, n_threads=request.n_threads, safe=request.safe)
+            adapter = default_adapter_path(request.model_path) if request.use_adapter else None
+            config = BackendConfig(
+                model_path=path,
+                n_threads=request.n_threads,
+                safe=request.safe,
+                lora_path=str(adapter) if adapter else None,
+            )
             if self._guard is not None:
                 backend = self._guard.open(config, self._factory)
             else:

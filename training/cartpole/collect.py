@@ -47,19 +47,26 @@ def open_teacher(
     verbaliser: VerbaliserName = "coarse",
     think_aloud: bool = False,
     seed: int = 0,
+    use_adapter: bool = True,
 ) -> Iterator[tuple[Policy, DatasetMeta]]:
     """The teacher for ``spec`` and the dataset metadata describing it; closes any model after.
 
-    LLM teachers load ``model`` (a GGUF path), or the embedded default when it is empty.
+    LLM teachers load ``model`` (a GGUF path), or the embedded default when it is empty, with
+    the installed EMPATH adapter over it as the app loads it (unless ``use_adapter`` is off).
     """
     backend, model_file = None, ""
     if spec.startswith("llm:"):
         from empath_desktop.engine.llm import BackendConfig, LlamaBackend
-        from empath_desktop.engine.model_files import default_model_path
+        from empath_desktop.engine.model_files import default_adapter_path, default_model_path
 
         path = Path(model) if model else default_model_path()
         model_file = path.name
-        backend = LlamaBackend(BackendConfig(model_path=str(path), n_ctx=2048))
+        adapter = default_adapter_path(model) if use_adapter else None
+        backend = LlamaBackend(
+            BackendConfig(
+                model_path=str(path), n_ctx=2048, lora_path=str(adapter) if adapter else None
+            )
+        )
     try:
         teacher = make_teacher(
             spec, backend=backend, verbaliser=verbaliser, think_aloud=think_aloud, seed=seed
@@ -122,6 +129,8 @@ class CollectArgs:
     """LLM teacher writes a one-line rationale before each action"""
     model: str = ""
     """GGUF file for LLM teachers; empty: the embedded default model"""
+    no_adapter: bool = False
+    """LLM teachers on the embedded model run without the installed EMPATH adapter"""
     seed: int = 0
     """run seed: episode seeds are derived from it"""
     out: str = "runs/cartpole/data/cautious"
@@ -136,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         verbaliser=args.verbaliser,
         think_aloud=args.think_aloud,
         seed=args.seed,
+        use_adapter=not args.no_adapter,
     ) as (teacher, meta):
         recorder = Recorder()
         with tqdm(total=args.labels, desc=f"collect {teacher.name}", unit="step") as bar:
