@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from empath_desktop.engine.assets import assets_dir
 from empath_desktop.engine.prompts import render_exchange_body
 from empath_desktop.engine.reaction import parse_reaction
-from empath_desktop.engine.tags import format_report
+from empath_desktop.engine.tags import format_report, parse_turn
+from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
 from training.empath.data import (
     DataError,
     SplitRule,
+    default_data_dir,
     grpo_rows,
     load_conversations,
     load_data,
@@ -49,6 +54,90 @@ def test_sizes_and_coverage(data) -> None:
     assert min(per_category[c] for c in CANONICAL) >= 25
     assert sum(1 for p in data.prompts if p.history) >= 40  # follow-ups, not only openers
     assert len({p.text for p in data.prompts}) == len(data.prompts)
+
+
+def _rows(name: str) -> list[dict]:
+    path = default_data_dir() / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_complete_turns_count_and_every_label_is_taught(data) -> None:
+    assert len(data.examples) >= 600
+    reactions = [parse_reaction(e.exchange.react) for e in data.examples]
+    expressions = Counter(r.expression for r in reactions)
+    postures = Counter(r.posture for r in reactions)
+    assert {e: expressions[e] for e in EXPRESSIONS if expressions[e] < 20} == {}
+    assert {p: postures[p] for p in POSTURES if postures[p] < 20} == {}
+
+
+def test_turns_are_well_formed_and_parse_back(data) -> None:
+    for e in data.examples:
+        body = render_exchange_body(e.exchange)
+        assert format_report(body).well_formed, e.id
+        turn = parse_turn(body)
+        assert (turn.react, turn.respond, turn.reflect) == (
+            e.exchange.react.strip(),
+            e.exchange.respond,
+            e.exchange.reflect,
+        ), e.id
+        assert e.exchange.respond.count("?") <= 1, e.id  # at most one question
+
+
+def test_conversations_chain_resolve_and_change_reaction(data) -> None:
+    rows = {r["id"]: r for name in ("turns.jsonl", "conversations.jsonl") for r in _rows(name)}
+    by_id = {e.id: e for e in data.examples}
+    assert set(rows) == set(by_id)
+
+    def chain(row_id: str) -> list[str]:
+        ids = [row_id]
+        while rows[ids[0]].get("after"):
+            ids.insert(0, rows[ids[0]]["after"])
+        return ids
+
+    for row_id, example in by_id.items():
+        ids = chain(row_id)
+        assert [h.user for h in example.prompt.history] == [rows[i]["user"] for i in ids[:-1]]
+        if example.prompt.history:  # the reaction moves with the conversation
+            before = parse_reaction(example.prompt.history[-1].react)
+            now = parse_reaction(example.exchange.react)
+            assert (now.expression, now.posture) != (before.expression, before.posture), row_id
+
+    conversation = _rows("conversations.jsonl")
+    followed = {r["after"] for r in conversation if "after" in r}
+    ends = [r["id"] for r in conversation if r["id"] not in followed]
+    lengths = Counter(len(chain(end)) for end in ends)
+    assert min(lengths) >= 3 and max(lengths) <= 8, lengths
+    assert sum(lengths.values()) >= 60
+    new_turns = len(data.examples) - 90  # turns.jsonl held 90 before the conversations
+    assert len(conversation) >= new_turns / 2
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", "")))
+
+
+def _ngrams(text: str, n: int = 6) -> set[tuple[str, ...]]:
+    words = _normalised(text).split()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_training_messages_are_not_from_evaluation_sets(data) -> None:
+    """No user message of the dataset copies or closely paraphrases a line of the mind dev set
+    or an example of the appraisal prompt or the persona card (same normalised text, or a
+    common run of six words)."""
+    dev = assets_dir() / "data" / "mind" / "dev.jsonl"
+    held = [json.loads(line)["text"] for line in dev.read_text(encoding="utf-8").splitlines()]
+    with (assets_dir() / "prompts" / "appraisal.toml").open("rb") as f:
+        held += [user for user, _ in tomllib.load(f)["examples"]]
+    with (assets_dir() / "personas" / "empath.toml").open("rb") as f:
+        held += [ex["user"] for ex in tomllib.load(f)["examples"]]
+    assert len(held) > 200
+    held_texts = {_normalised(t) for t in held}
+    held_grams = set().union(*(_ngrams(t) for t in held))
+    messages = {e.prompt.text for e in data.examples} | {p.text for p in data.prompts}
+    for text in messages:
+        assert _normalised(text) not in held_texts, text
+        assert not _ngrams(text) & held_grams, text
 
 
 def test_every_exemplary_turn_is_well_formed_and_scores_well(data) -> None:

@@ -3,7 +3,8 @@
 Sources (all local files; nothing is downloaded):
 
 - the authored dataset in `assets/data/empath/` (see its README.md): `prompts.jsonl` (user
-  openers and follow-ups), `turns.jsonl` (complete exemplary turns), `categories.toml`,
+  openers and follow-ups), `turns.jsonl` and `conversations.jsonl` (complete exemplary turns,
+  the latter in multi-turn conversations), `categories.toml`,
   `split.toml` (the deterministic held-out split);
 - extra JSONL files in the published react-respond-reflect format (rows with a `text` list of
   `{role, content}` messages whose assistant turns are tagged) or plain chat JSONL (rows with a
@@ -43,6 +44,11 @@ Split = Literal["train", "eval"]
 
 class DataError(Exception):
     """A data file that cannot be used; the message names the file and line."""
+
+
+# Files of complete turns in the authored dataset: single turns and short follow-ups, then
+# multi-turn conversations (chained by `after`). The second is optional.
+TURN_FILES: tuple[str, ...] = ("turns.jsonl", "conversations.jsonl")
 
 
 def default_data_dir() -> Path:
@@ -157,13 +163,17 @@ def _exchange(row: Mapping[str, Any]) -> Exchange:
 def _load_native(
     directory: Path, categories: Mapping[str, Category]
 ) -> tuple[tuple[Prompt, ...], tuple[Example, ...]]:
-    """prompts.jsonl and turns.jsonl; `after` names the turn a row continues."""
+    """prompts.jsonl, turns.jsonl and (if present) conversations.jsonl, whose rows are turns
+    too; `after` names the turn a row continues, in either turn file."""
     turn_rows: dict[str, tuple[Path, int, dict[str, Any]]] = {}
-    path = directory / "turns.jsonl"
-    for number, row in _read_jsonl(path):
-        if row.get("id") in turn_rows:
-            raise DataError(f"{path}:{number} repeats id {row.get('id')!r}")
-        turn_rows[str(row["id"])] = (path, number, row)
+    for name in TURN_FILES:
+        path = directory / name
+        if name != TURN_FILES[0] and not path.exists():
+            continue
+        for number, row in _read_jsonl(path):
+            if row.get("id") in turn_rows:
+                raise DataError(f"{path}:{number} repeats id {row.get('id')!r}")
+            turn_rows[str(row["id"])] = (path, number, row)
 
     def history_of(after: str | None, seen: tuple[str, ...] = ()) -> tuple[Exchange, ...]:
         if after is None:
