@@ -1,9 +1,13 @@
-"""Command line: `python -m training.empath {train,export,eval,all} --config FILE [overrides]`.
+"""Command line: `python -m training.empath COMMAND --config FILE [overrides]`.
 
-`train` runs the supervised warm-up and GRPO, `export` merges the adapter and writes a Q4_K_M
-GGUF, `all` does both and then evaluates the export against the base model, `eval` evaluates
-GGUF files (`--model X.gguf`, repeatable; 'embedded' is the app's default model). Any config
-field can be overridden, e.g. `--grpo.max-steps 10`; `--help` after the command lists them.
+`train` runs the supervised warm-up and GRPO (re-run, it resumes from the last checkpoint and
+skips finished stages), `export` merges the adapter and writes a Q4_K_M GGUF, `export-lora`
+writes the adapter as a GGUF LoRA over the base GGUF (and installs it for the app when
+`export.install_adapter`), `all` trains, writes the exports the config's `export.merged` and
+`export.lora` ask for, and evaluates them against the base model, `eval` evaluates GGUF files
+(`--model X.gguf`, repeatable; 'embedded' is the app's default model; `X+L.gguf` applies the
+GGUF LoRA L over X). Any config field can be overridden, e.g. `--grpo.max-steps 10`; `--help`
+after the command lists them.
 
 `eval-mind` (no config) measures the app's reactions and replies on the labelled dev set through
 `empath chat --jsonl` (`training.empath.mind_eval`); `eval-mind --help` lists its options.
@@ -22,7 +26,7 @@ from training.empath.config import Config, load_config
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("train", "export", "eval", "all", "eval-mind")
+COMMANDS = ("train", "export", "export-lora", "eval", "all", "eval-mind")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,17 +72,27 @@ def main(argv: list[str] | None = None) -> int:
 
     # Imported late: `--help` and config errors should not wait for torch.
     from training.empath.evaluate import evaluate
-    from training.empath.export import export
-    from training.empath.train import train
+    from training.empath.export import export, export_lora
+    from training.empath.train import device_summary, train
 
     if known.command in ("train", "all"):
+        logger.info("training on %s", device_summary())
         train(cfg)
-    if known.command in ("export", "all"):
+    models: list[str] = ["embedded"] if cfg.model.source == "embedded" else []
+    if known.command == "export" or (known.command == "all" and cfg.export.merged):
         gguf = export(cfg)
         logger.info("run the app on it: python -m empath_desktop --model %s", gguf)
-        if known.command == "all":
-            models = ("embedded", str(gguf)) if cfg.model.source == "embedded" else (str(gguf),)
-            cfg = dataclasses.replace(cfg, eval=dataclasses.replace(cfg.eval, models=models))
+        models.append(str(gguf))
+    if known.command == "export-lora" or (known.command == "all" and cfg.export.lora):
+        lora = export_lora(cfg)
+        base = "embedded" if cfg.model.source == "embedded" else str(lora.base)
+        if base != "embedded":
+            models.append(str(lora.base))
+        models.append(f"{base}+{lora.lora}")
+        if lora.installed is not None:
+            logger.info("the app now loads it over the embedded model: python -m empath_desktop")
+    if known.command == "all":
+        cfg = dataclasses.replace(cfg, eval=dataclasses.replace(cfg.eval, models=tuple(models)))
     if known.command in ("eval", "all"):
         report = evaluate(cfg)
         logger.info("report: %s", report / "report.md")

@@ -156,19 +156,33 @@ class RunArgs:
 
 @dataclass(frozen=True)
 class ExportArgs:
+    merged: bool = True
+    """`all` writes the adapter merged into the base as one quantised GGUF (`--model`)."""
+    lora: bool = False
+    """`all` writes the adapter as a GGUF LoRA over the base GGUF (`export-lora`)."""
+    install_adapter: bool = False
+    """Copy the GGUF LoRA of an embedded-model run to assets/models/, where the app loads it
+    over the embedded model; off: the export says where to copy it."""
+    lora_outtype: Literal["f32", "f16", "bf16", "q8_0"] = "f16"
+    """Tensor type of the GGUF LoRA."""
     quantization: str = "Q4_K_M"
-    """llama.cpp quantisation type of the exported GGUF."""
+    """llama.cpp quantisation type of the exported GGUF (and of a converted base)."""
     keep_f16: bool = False
     """Keep the unquantised f16 GGUF next to the quantised one."""
     converter_dir: str | None = None
-    """A llama.cpp checkout with convert_hf_to_gguf.py; None: the copy shipped in the source
-    distribution of the installed llama-cpp-python (fetched once from PyPI, then cached)."""
+    """A llama.cpp checkout with convert_hf_to_gguf.py and convert_lora_to_gguf.py; None: the
+    copies in the source distribution of the installed llama-cpp-python (fetched once from
+    PyPI, then cached)."""
+    sdist: str | None = None
+    """A downloaded llama_cpp_python-<installed version>.tar.gz to take the converters from
+    instead of fetching it (machines without network)."""
 
 
 @dataclass(frozen=True)
 class EvalArgs:
     models: tuple[str, ...] = ("embedded",)
-    """GGUF files to evaluate side by side ('embedded': the app's default model)."""
+    """GGUF files to evaluate side by side ('embedded': the app's default model; 'X+L.gguf':
+    X with the GGUF LoRA L applied)."""
     split: Literal["train", "eval"] = "eval"
     """Which prompts: the held-out split by default."""
     limit: int | None = None

@@ -41,7 +41,21 @@ def resolve_model(spec: str) -> Path:
     return Path(spec).expanduser()
 
 
-def generate_answers(cfg: Config, model: Path, prompts: Sequence[Prompt]) -> list[Answer]:
+def resolve_spec(spec: str) -> tuple[Path, Path | None, str]:
+    """(model, adapter, report name) of a model spec: 'embedded', a GGUF path, or either
+    followed by '+' and a GGUF LoRA to apply over it ('embedded+runs/x/x-lora.gguf')."""
+    model_spec, plus, lora_spec = spec.partition("+")
+    if plus and lora_spec.endswith(".gguf"):
+        model, lora = resolve_model(model_spec), Path(lora_spec).expanduser()
+        name = model_spec if model_spec == "embedded" else model.name
+        return model, lora, f"{name}+{lora.name}"
+    model = resolve_model(spec)
+    return model, None, spec if spec == "embedded" else model.name
+
+
+def generate_answers(
+    cfg: Config, model: Path, prompts: Sequence[Prompt], lora: Path | None = None
+) -> list[Answer]:
     """One sampled answer per prompt, seeded per prompt so every model sees the same draws."""
     from empath_desktop.engine.llm import open_llama
 
@@ -50,6 +64,7 @@ def generate_answers(cfg: Config, model: Path, prompts: Sequence[Prompt]) -> lis
     e = cfg.eval
     llm = open_llama(
         str(model),
+        lora_path=str(lora) if lora is not None else None,
         n_ctx=e.n_ctx,
         n_threads=e.n_threads,
         seed=cfg.run.seed,
@@ -202,11 +217,13 @@ def evaluate(cfg: Config) -> Path:
     results: dict[str, dict[str, Any]] = {}
     samples: dict[str, list[dict[str, Any]]] = {}
     for spec in cfg.eval.models:
-        path = resolve_model(spec)
-        name = spec if spec == "embedded" else path.name
-        logger.info("evaluating %s on %d prompts", path, len(prompts))
-        answers = generate_answers(cfg, path, prompts)
-        results[name] = summarise(answers) | {"model": str(path)}
+        path, lora, name = resolve_spec(spec)
+        logger.info("evaluating %s on %d prompts", name, len(prompts))
+        answers = generate_answers(cfg, path, prompts, lora)
+        results[name] = summarise(answers) | {
+            "model": str(path),
+            "adapter": str(lora) if lora is not None else None,
+        }
         samples[name] = [
             {
                 "id": a.prompt_id,

@@ -43,6 +43,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def device_summary() -> str:
+    """Where training runs: the first CUDA device when torch sees one (the Trainer then uses
+    it, with bf16/fp16 as configured), else the CPU and its torch threads."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"CUDA ({torch.cuda.get_device_name(0)})"
+    return f"CPU ({torch.get_num_threads()} threads; no CUDA device visible to torch)"
+
+
 def final_adapter(cfg: Config) -> Path:
     """The adapter the export should merge: GRPO's if that stage ran, else the warm-up's."""
     out = Path(cfg.run.output_dir)
