@@ -1,7 +1,8 @@
 """Seconds of one SFT step (forward + backward, LoRA) by how the loss meets the output layer.
 
     .venv/bin/python bench/train_step.py --config training/empath/configs/gemma270m.toml
-        [--batch 2] [--few-shot N | --card-examples] [--head full --head trl --head cut]
+        [--batch 2] [--few-shot N | --card-examples] [--max-length N]
+        [--head full --head trl --head cut]
 
 The same batch (the first `--batch` exemplary turns of the training split, rendered as the
 config renders them; `--card-examples` keeps the persona card's few-shot examples as the app
@@ -77,6 +78,7 @@ def main() -> None:
         "--card-examples", action="store_true", help="all of the card's few-shot examples"
     )
     parser.add_argument("--head", action="append", choices=("full", "trl", "cut"))
+    parser.add_argument("--max-length", type=int, default=None, help="override sft.max_length")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,6 +90,8 @@ def main() -> None:
     if few_shot is None and not args.card_examples:
         few_shot = cfg.data.few_shot
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, few_shot=few_shot))
+    if args.max_length:
+        cfg = dataclasses.replace(cfg, sft=dataclasses.replace(cfg.sft, max_length=args.max_length))
     seed_everything(cfg.run.seed)
 
     t0 = time.perf_counter()

@@ -13,8 +13,10 @@ LoRA on it work unchanged; Gemma's final logit soft-capping is applied as its fo
 - `completion_scores`: log-probability (and entropy, top-1 hit) of every labelled token;
 - `CompletionOnlySFTTrainer`: trl's SFTTrainer whose `compute_loss` is the cross-entropy on
   those positions (the same number as the model's full-logits loss);
-- `install_compact_fused_head`: GRPO's `fused_lm_head=True` calls score completion tokens only,
-  on every device.
+- `install_compact_fused_head`: GRPO's `fused_lm_head=True` calls score completion tokens only.
+
+On CUDA/XPU with Triton, trl's fused head already keeps only the labelled positions, in
+vocabulary tiles that use less memory than this; both stay out of its way there.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ class CompletionScores:
     entropy: torch.Tensor | None  # (n,) entropy of the next-token distribution, when asked
     is_top1: torch.Tensor  # (n,) whether the label is the most probable token (no gradient)
     mask: torch.Tensor  # (batch, seq_len - 1) bool: which next-token labels were scored
+
+
+def library_compacts(device: torch.device) -> bool:
+    """Whether trl's fused head already projects only the labelled positions on `device` (its
+    Triton kernels on CUDA/XPU, in vocabulary tiles: less memory than the cut here). Elsewhere
+    it scores every position, and the cut is what makes a CPU step affordable."""
+    from transformers.utils import is_triton_available
+
+    return device.type in ("cuda", "xpu") and is_triton_available()
 
 
 def causal_lm(model: Any) -> Any:
@@ -135,7 +146,8 @@ def completion_loss(
 class CompletionOnlySFTTrainer(SFTTrainer):
     """SFTTrainer whose loss projects only the answer's positions through the output layer.
 
-    Batches it cannot cut exactly (padding-free packing, a custom `compute_loss_func`, label
+    Where trl's own fused head already does that (`library_compacts`: CUDA/XPU with Triton),
+    and for batches it cannot cut exactly (padding-free packing, a custom `compute_loss_func`, label
     smoothing, another `loss_type`, a distributed wrapper around the model) go to trl's own
     `compute_loss`.
     """
@@ -150,6 +162,7 @@ class CompletionOnlySFTTrainer(SFTTrainer):
             and getattr(self.args, "loss_type", "nll") == "nll"
             and not getattr(self, "aux_loss_enabled", False)
             and self.accelerator.unwrap_model(model) is model
+            and not library_compacts(inputs["input_ids"].device)
             and supports_cut(model)
         )
 
@@ -180,16 +193,18 @@ class CompletionOnlySFTTrainer(SFTTrainer):
 
 def install_compact_fused_head(model: Any, temperature: float = 1.0) -> bool:
     """Make trl's `fused_lm_head=True` calls (GRPO's log-probabilities) score only labelled
-    tokens on every device. Call after the trainer patched the model; returns False (and
-    changes nothing) where the exact cut is not possible or trl's protocol is not the one
-    this was written for."""
+    tokens where trl's own head scores every position (CPUs). Call after the trainer patched
+    the model; returns False (and changes nothing) where trl already compacts, where the exact
+    cut is not possible, or where trl's protocol is not the one this was written for."""
     try:
         from trl.trainer.utils import FusedCausalLMOutput
     except ImportError:
         return False
     lm = causal_lm(model)
     fused = lm.forward
-    if not supports_cut(lm) or not isinstance(fused, types.MethodType):
+    if library_compacts(lm.device) or not supports_cut(lm):
+        return False
+    if not isinstance(fused, types.MethodType):
         return False
 
     # The original signature stays visible: `generate` validates its kwargs against it.
