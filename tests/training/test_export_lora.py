@@ -157,3 +157,27 @@ def test_converter_cache_is_refreshed_from_a_local_sdist(
             if child.is_file():
                 child.unlink()
         export.ensure_converter(sdist=str(tmp_path / "missing.tar.gz"))
+
+
+def test_install_adapter_only_for_the_embedded_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from empath_desktop.engine.model_files import DEFAULT_ADAPTER_NAME, default_adapter_path
+    from training.empath.config import load_config
+    from training.empath.export import install_adapter
+
+    monkeypatch.setenv("EMPATH_ASSETS", str(tmp_path / "assets"))
+    lora = tmp_path / "run-lora.gguf"
+    lora.write_bytes(b"GGUF adapter bytes")
+    cfg = load_config(CONFIGS / "gemma270m.toml")
+    assert cfg.export.install_adapter and cfg.export.lora and not cfg.export.merged
+    installed = install_adapter(cfg, lora)
+    assert installed == tmp_path / "assets" / "models" / DEFAULT_ADAPTER_NAME
+    assert installed.read_bytes() == lora.read_bytes()
+    assert default_adapter_path(None) == installed
+    smoke = load_config(CONFIGS / "smoke.toml")
+    installed.unlink()
+    assert install_adapter(replace(smoke, export=cfg.export), lora) is None
+    assert not installed.exists()
