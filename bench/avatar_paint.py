@@ -30,8 +30,8 @@ from empath_desktop.avatar.animator import Animator, Mode
 from empath_desktop.avatar.look import load_look
 from empath_desktop.avatar.painter import paint_avatar, paint_background
 from empath_desktop.avatar.widget import AvatarWidget
-from empath_desktop.engine.reaction import Reaction
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.reaction import Reaction
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 
 def percentile(values: list[float], q: float) -> float:

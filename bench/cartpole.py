@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from empath_desktop.engine.cartpole.policies import RandomPolicy
-from empath_desktop.engine.cartpole.rollout import make_env, play
-from empath_desktop.engine.cartpole.student import load_student
-from empath_desktop.engine.cartpole.teachers import LLMTeacher
-from empath_desktop.engine.prompts import load_persona
+from empath_desktop.lab.policies import RandomPolicy
+from empath_desktop.lab.rollout import make_env, play
+from empath_desktop.lab.student import load_student
+from empath_desktop.lab.teachers import LLMTeacher
+from empath_desktop.chat.prompts import load_persona
 from training.cartpole.compare import CompareArgs, run
 
 
@@ -49,8 +49,8 @@ def llm_decisions_per_s(
     The best window, as ``timeit`` reports, measures what the machine can do; the others mostly
     measure what else ran on a small shared machine at the time.
     """
-    from empath_desktop.engine.llm import BackendConfig, LlamaBackend
-    from empath_desktop.engine.model_files import default_model_path
+    from empath_desktop.llm.backend import BackendConfig, LlamaBackend
+    from empath_desktop.llm.model_files import default_model_path
 
     config = BackendConfig(model_path=str(default_model_path()), n_ctx=2048, n_threads=n_threads)
     backend = LlamaBackend(config)

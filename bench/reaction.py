@@ -1,6 +1,6 @@
 """Benchmark `engine.reaction.parse_reaction`: speed and agreement with the labelled dev set.
 
-    python bench/reaction.py [--data tests/engine/data/react_labels.jsonl] [--repeat 50]
+    python bench/reaction.py [--data tests/chat/data/react_labels.jsonl] [--repeat 50]
 
 Prints one JSON object: microseconds per call (median and p95 over every call; each dev text
 is parsed `repeat` times), the import/compile time of the lexicon, and expression / posture /
@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT / "tests" / "engine" / "data" / "react_labels.jsonl"
+DEFAULT_DATA = ROOT / "tests" / "chat" / "data" / "react_labels.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
-    from empath_desktop.engine.reaction import parse_reaction
+    from empath_desktop.chat.reaction import parse_reaction
 
     import_ms = (time.perf_counter() - started) * 1e3
 

@@ -20,12 +20,12 @@ import time
 
 from llama_cpp import LlamaGrammar
 
-from empath_desktop.engine.appraisal import APPRAISAL_CTX, Appraiser
-from empath_desktop.engine.llm import BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import default_model_path
-from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, TurnRecorded
-from empath_desktop.engine.prompts import load_persona
-from empath_desktop.engine.tags import StreamParser
+from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.model_files import default_model_path
+from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
+from empath_desktop.chat.prompts import load_persona
+from empath_desktop.chat.tags import StreamParser
 
 MESSAGES = [
     "Hi there! I just got back from a trip to Japan.",

@@ -28,7 +28,7 @@ import itertools  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from empath_desktop.settings import Settings  # noqa: E402
+from empath_desktop.store.settings import Settings  # noqa: E402
 from empath_desktop.ui.main_window import MainWindow, prefer_ui_thread  # noqa: E402
 
 MESSAGES = [

@@ -32,9 +32,9 @@ import time
 
 import numpy as np
 
-from empath_desktop.engine.audio_out import NullSink, PlayedBlock, mouth_level
-from empath_desktop.engine.speech_units import SpeechSplitter
-from empath_desktop.engine.voice import EspeakEngine, MouthState, Speaker, VoiceSettings
+from empath_desktop.voice.sinks import NullSink, PlayedBlock, mouth_level
+from empath_desktop.voice.speech_units import SpeechSplitter
+from empath_desktop.voice.speaker import EspeakEngine, MouthState, Speaker, VoiceSettings
 
 REPLIES = [
     "That sounds wonderful! Japan in spring must have been beautiful. What did you enjoy most?",

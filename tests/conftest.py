@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 if TYPE_CHECKING:
-    from empath_desktop.engine.probe import ModelGuard
+    from empath_desktop.llm.probe import ModelGuard
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def _private_user_dirs(
 @pytest.fixture(scope="session")
 def model_guard(tmp_path_factory: pytest.TempPathFactory) -> ModelGuard:
     """A guard with its own verdicts: every session probes afresh, as a new install would."""
-    from empath_desktop.engine.probe import ModelGuard
+    from empath_desktop.llm.probe import ModelGuard
 
     return ModelGuard(tmp_path_factory.mktemp("model-guard"))
 
@@ -41,8 +41,8 @@ def default_model(model_guard: ModelGuard) -> Path:
     """The embedded default GGUF, assembled and verified (into the user cache, reused), and
     tried in a child process first: if llama.cpp crashes on this CPU, every model-backed test
     fails with the explanation instead of the crash killing the whole test run."""
-    from empath_desktop.engine.llm import BackendConfig
-    from empath_desktop.engine.model_files import ModelFileError, default_model_path
+    from empath_desktop.llm.backend import BackendConfig
+    from empath_desktop.llm.model_files import ModelFileError, default_model_path
 
     path = default_model_path()
     try:
@@ -55,7 +55,7 @@ def default_model(model_guard: ModelGuard) -> Path:
 @pytest.fixture(scope="session")
 def llama_backend(default_model: Path, model_guard: ModelGuard) -> Iterator[object]:
     """One real llama-cpp-python backend on the default model, shared by the session."""
-    from empath_desktop.engine.llm import BackendConfig
+    from empath_desktop.llm.backend import BackendConfig
 
     backend = model_guard.open(
         BackendConfig(model_path=str(default_model), n_ctx=4096)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from empath_desktop.engine.llm import Sampling
+from empath_desktop.llm.backend import Sampling
 
 DEFAULT_SCRIPT = {
     "react": ["warm", " smile*", " + *leans", " forward*"],  # after the pipeline's lead "*"

@@ -1,4 +1,4 @@
-"""House rules that can be checked mechanically: layering and a Qt-free engine."""
+"""House rules that can be checked mechanically: layering and a Qt-free core."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ def test_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-def test_engine_and_pose_model_run_without_qt() -> None:
+PURE_ROOMS = ("session", "store", "voice", "lab", "chat", "llm", "cli")
+
+
+def test_core_rooms_and_pose_model_run_without_qt() -> None:
     code = (
-        "import pkgutil, sys, importlib, empath_desktop.engine as e\n"
-        "for m in pkgutil.walk_packages(e.__path__, 'empath_desktop.engine.'):\n"
-        "    importlib.import_module(m.name)\n"
+        "import pkgutil, sys, importlib\n"
+        f"for room in {PURE_ROOMS!r}:\n"
+        "    pkg = importlib.import_module('empath_desktop.' + room)\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
         "import empath_desktop.avatar.animator, empath_desktop.avatar.presets\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
         "assert not bad, bad\n"

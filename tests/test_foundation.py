@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import empath_desktop
-from empath_desktop.engine.llm import BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import (
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.model_files import (
     ModelFileError,
     check_gguf,
     default_model_path,

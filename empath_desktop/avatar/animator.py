@@ -28,8 +28,8 @@ import numpy.typing as npt
 
 from empath_desktop.avatar.pose import FIELD_INDEX, N, Pose
 from empath_desktop.avatar.presets import GESTURES, Gesture, compose, strength
-from empath_desktop.engine.reaction import Reaction
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.reaction import Reaction
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from empath_desktop.engine.assets import assets_dir
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 

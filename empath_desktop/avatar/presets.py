@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from empath_desktop.avatar.pose import BODY_FIELDS, FACE_FIELDS, FIELD_NAMES, HEAD_FIELDS, Pose
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 Offsets = Mapping[str, float]
 

@@ -16,7 +16,7 @@ from empath_desktop.avatar.look import DEFAULT_LOOK, Look, load_look
 from empath_desktop.avatar.painter import paint_avatar, paint_background
 from empath_desktop.avatar.pose import Pose
 from empath_desktop.avatar.presets import GESTURES, snapshot
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 logger = logging.getLogger(__name__)
 

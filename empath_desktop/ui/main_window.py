@@ -36,16 +36,16 @@ from empath_desktop import __version__
 from empath_desktop.avatar.animator import Mode
 from empath_desktop.avatar.look import available_looks
 from empath_desktop.avatar.widget import AvatarWidget
-from empath_desktop.conversations import (
+from empath_desktop.store.conversations import (
     Conversation,
     ConversationError,
     ConversationStore,
     export_markdown,
     to_exchanges,
 )
-from empath_desktop.engine.audio_out import AudioSink
-from empath_desktop.engine.model_files import resolve_model
-from empath_desktop.engine.pipeline import (
+from empath_desktop.voice.sinks import AudioSink
+from empath_desktop.llm.model_files import resolve_model
+from empath_desktop.chat.pipeline import (
     ReactDelta,
     ReactionReady,
     ReflectDelta,
@@ -56,10 +56,10 @@ from empath_desktop.engine.pipeline import (
     TurnRecord,
     TurnRecorded,
 )
-from empath_desktop.engine.prompts import VoiceStyle, available_personas
-from empath_desktop.engine.voice import MouthState
-from empath_desktop.settings import Settings, load_settings, save_settings
-from empath_desktop.ui.cartpole_panel import CartPolePanelWidget
+from empath_desktop.chat.prompts import VoiceStyle, available_personas
+from empath_desktop.voice.speaker import MouthState
+from empath_desktop.store.settings import Settings, load_settings, save_settings
+from empath_desktop.ui.lab.cartpole_panel import CartPolePanelWidget
 from empath_desktop.ui.chat_view import ChatInput, ChatView
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
@@ -86,7 +86,7 @@ LISTEN_HOLD_MS = 1500
 class MainWindow(QMainWindow):
     sig_load_requested = Signal(object)
     sig_turn_requested = Signal(str, object)
-    sig_reflect_requested = Signal(object)
+    sig_reflect_requested = Signal(object, object)  # PendingReflection, cancel
     sig_reset_requested = Signal()
     sig_restore_requested = Signal(object)  # list[Exchange]
     sig_configure_requested = Signal(object)  # ModelRequest without reload
@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
                     self._flush_timer.start()
                 self._pending_reply += text
                 self.voice.speak_delta(text)
-            case RespondDone():
+            case RespondDone(reflection=pending):
                 self._flush_reply()
                 self._flush_timer.stop()
                 self.voice.finish()
@@ -510,7 +510,7 @@ class MainWindow(QMainWindow):
                 self.timeline.stage_ended("respond", self._ms())
                 self.chat.end_reply("stopped" if self._turn_cancel.is_set() else "")
                 self.sig_stage_reached.emit("respond_done")
-                if self._turn_cancel.is_set():
+                if self._turn_cancel.is_set() or pending is None:
                     self.avatar.animator.set_mode(Mode.IDLE)
                     self._set_state("ready")
                 else:
@@ -520,7 +520,7 @@ class MainWindow(QMainWindow):
                     if not self.voice.active:  # else the end of the audio switches the mode
                         self.avatar.animator.set_mode(Mode.THINKING)
                     self.reflections.appendPlainText("")
-                    self.sig_reflect_requested.emit(self._reflect_cancel)
+                    self.sig_reflect_requested.emit(pending, self._reflect_cancel)
             case ReflectDelta(text=text):
                 self.reflections.insertPlainText(text)
             case ReflectDone(cancelled=cancelled):

@@ -2,7 +2,7 @@
 
 Both run off the UI thread. `ModelInfoWorker` reads a GGUF header (a fraction of a second,
 but the embedded default may first need assembling and hashing, which takes seconds).
-`FormatProbeWorker` runs `engine.probe.probe_model` with the format probe: the model is loaded
+`FormatProbeWorker` runs `chat.format_probe.probe_format`: the model is loaded
 in a child process, so a llama.cpp crash ends only that process. `probe_model` waits for its
 child and cannot be interrupted, and closing Settings must not wait for a minute-long probe,
 so the worker runs it one process further out, in a session of its own whose whole process
@@ -25,9 +25,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from empath_desktop.engine import gguf_info
-from empath_desktop.engine.gguf_info import format_bytes, format_count
-from empath_desktop.engine.model_files import ModelFileError, default_model_path
+from empath_desktop.llm import gguf_info
+from empath_desktop.llm.gguf_info import format_bytes, format_count
+from empath_desktop.llm.model_files import ModelFileError, default_model_path
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ _POLL_S = 0.1
 # The child prints one JSON line; it only imports the engine, so it never starts Qt.
 _PROBE_CHILD = """\
 import json, sys
-from empath_desktop.engine.probe import probe_model
-report = probe_model(sys.argv[1], format_prompts=int(sys.argv[2]))
+from empath_desktop.chat.format_probe import probe_format
+report = probe_format(sys.argv[1], int(sys.argv[2]))
 print(json.dumps({"ok": report.ok, "message": report.message,
                   "well_formed": report.format_well_formed, "total": report.format_total}))
 """
@@ -114,7 +114,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def probe_in_child_session(path: Path, cancel: threading.Event) -> ProbeOutcome:
-    """`probe_model(path, format_prompts=10)` in a child session that `cancel` kills."""
+    """`probe_format(path, 10)` in a child session that `cancel` kills."""
     try:
         proc = subprocess.Popen(
             [sys.executable, "-c", _PROBE_CHILD, str(path), str(FORMAT_PROMPTS)],

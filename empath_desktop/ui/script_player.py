@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from empath_desktop.engine.pipeline import TurnRecord
+from empath_desktop.chat.pipeline import TurnRecord
 from empath_desktop.ui.main_window import MainWindow
 
 logger = logging.getLogger(__name__)

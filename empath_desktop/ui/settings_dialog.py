@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from empath_desktop.engine.llm import BackendConfig
-from empath_desktop.engine.model_files import ModelFileError, check_gguf
-from empath_desktop.settings import Settings
+from empath_desktop.llm.backend import BackendConfig
+from empath_desktop.llm.model_files import ModelFileError, check_gguf
+from empath_desktop.store.settings import Settings
 from empath_desktop.ui.model_check import (
     FORMAT_PROMPTS,
     FormatProbeWorker,

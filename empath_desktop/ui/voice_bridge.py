@@ -8,9 +8,9 @@ from types import MappingProxyType
 
 from PySide6.QtCore import QObject, Signal
 
-from empath_desktop.engine.audio_out import AudioSink, list_output_devices
-from empath_desktop.engine.prompts import VoiceStyle
-from empath_desktop.engine.voice import (
+from empath_desktop.voice.sinks import AudioSink, list_output_devices
+from empath_desktop.chat.prompts import VoiceStyle
+from empath_desktop.voice.speaker import (
     EspeakEngine,
     MouthState,
     Speaker,
@@ -19,7 +19,7 @@ from empath_desktop.engine.voice import (
     VoiceStatus,
     open_speaker,
 )
-from empath_desktop.settings import Settings
+from empath_desktop.store.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -18,15 +18,20 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from empath_desktop.engine.llm import Backend, BackendConfig, LlamaBackend, Sampling
-from empath_desktop.engine.model_files import (
+from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.model_files import (
     ModelFileError,
     default_adapter_path,
     default_model_path,
 )
-from empath_desktop.engine.pipeline import Pipeline, PipelineConfig, TurnFailed
-from empath_desktop.engine.probe import ModelGuard, NativeCrashError
-from empath_desktop.engine.prompts import PersonaError, VoiceStyle, load_persona
+from empath_desktop.chat.pipeline import (
+    PendingReflection,
+    Pipeline,
+    PipelineConfig,
+    TurnFailed,
+)
+from empath_desktop.llm.probe import ModelGuard, NativeCrashError
+from empath_desktop.chat.prompts import PersonaError, VoiceStyle, load_persona
 
 logger = logging.getLogger(__name__)
 
@@ -193,12 +198,12 @@ class ReflectionWorker(QObject):
         super().__init__()
         self._engine = engine
 
-    @Slot(object)
-    def reflect(self, cancel: threading.Event) -> None:
+    @Slot(object, object)
+    def reflect(self, pending: PendingReflection, cancel: threading.Event) -> None:
         pipeline = self._engine.pipeline
         if pipeline is not None:
             try:
-                for event in pipeline.reflect(cancel):
+                for event in pipeline.reflect(pending, cancel):
                     self.sig_event.emit(event)
             except Exception as exc:  # as above; the UI must still leave "reflecting"
                 logger.exception("reflection failed")

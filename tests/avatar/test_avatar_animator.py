@@ -11,7 +11,7 @@ import pytest
 
 from empath_desktop.avatar.animator import VISEMES, Animator, CriticalSpring, Mode
 from empath_desktop.avatar.pose import LOWER, UPPER, Pose
-from empath_desktop.engine.reaction import Reaction
+from empath_desktop.chat.reaction import Reaction
 
 FPS = 60
 DT = 1.0 / FPS

@@ -16,7 +16,7 @@ from empath_desktop.avatar.presets import (
     snapshot,
     strength,
 )
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 FACE = sorted(FACE_FIELDS, key=FIELD_INDEX.__getitem__)
 BODY = sorted(BODY_FIELDS, key=FIELD_INDEX.__getitem__)

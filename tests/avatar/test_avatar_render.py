@@ -12,7 +12,7 @@ from empath_desktop.avatar.look import available_looks, load_look
 from empath_desktop.avatar.pose import Pose
 from empath_desktop.avatar.presets import snapshot
 from empath_desktop.avatar.sheet import render_pose
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 
 SIZE = 160
 # A pixel "changed" when some channel moved by more than 40/255, well above antialiasing noise

@@ -12,7 +12,7 @@ from PySide6.QtCore import QtMsgType
 
 from empath_desktop.avatar.animator import Animator
 from empath_desktop.avatar.widget import AvatarWidget
-from empath_desktop.engine.reaction import Reaction
+from empath_desktop.chat.reaction import Reaction
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _logits(model: Path, lora: Path | None = None) -> np.ndarray:
-    from empath_desktop.engine.llm import open_llama
+    from empath_desktop.llm.backend import open_llama
 
     llm = open_llama(
         str(model),
@@ -51,7 +51,7 @@ def _logits(model: Path, lora: Path | None = None) -> np.ndarray:
 
 
 def test_all_exports_a_gguf_lora_that_loads_over_its_base(tmp_path: Path) -> None:
-    from empath_desktop.engine.llm import BackendConfig, LlamaBackend, Sampling
+    from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
     from training.empath.__main__ import main
 
     out = tmp_path / "smoke"
@@ -164,7 +164,7 @@ def test_install_adapter_only_for_the_embedded_model(
 ) -> None:
     from dataclasses import replace
 
-    from empath_desktop.engine.model_files import DEFAULT_ADAPTER_NAME, default_adapter_path
+    from empath_desktop.llm.model_files import DEFAULT_ADAPTER_NAME, default_adapter_path
     from training.empath.config import load_config
     from training.empath.export import install_adapter
 

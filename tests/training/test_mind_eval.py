@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from empath_desktop.engine.vocab import EXPRESSIONS
+from empath_desktop.chat.vocab import EXPRESSIONS
 from training.empath import mind_eval
 from training.empath.__main__ import main as training_main
 from training.empath.mind_eval import (
@@ -60,7 +60,7 @@ def test_dev_set_shape() -> None:
 def test_dev_set_is_not_training_data() -> None:
     dev = {m.text.lower() for m in load_messages(DEFAULT_DATA)}
     training = set()
-    for path in (REPO / "assets" / "data" / "empath").glob("*.jsonl"):
+    for path in (REPO / "empath_desktop" / "assets" / "data" / "empath").glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 obj = json.loads(line)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from empath_desktop.engine.assets import assets_dir
-from empath_desktop.engine.prompts import render_exchange_body
-from empath_desktop.engine.reaction import parse_reaction
-from empath_desktop.engine.tags import format_report, parse_turn
-from empath_desktop.engine.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.resources import assets_dir
+from empath_desktop.chat.prompts import render_exchange_body
+from empath_desktop.chat.reaction import parse_reaction
+from empath_desktop.chat.tags import format_report, parse_turn
+from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 from training.empath.data import (
     DataError,
     SplitRule,

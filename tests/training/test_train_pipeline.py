@@ -39,8 +39,8 @@ def _smoke(tmp_path: Path) -> Config:
 def test_smoke_train_export_eval(tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
-    from empath_desktop.engine.llm import open_llama
-    from empath_desktop.engine.model_files import check_gguf
+    from empath_desktop.llm.backend import open_llama
+    from empath_desktop.llm.model_files import check_gguf
     from training.empath.evaluate import evaluate
     from training.empath.export import export
     from training.empath.rewards import COMPONENTS
@@ -128,7 +128,7 @@ def test_embedded_vocabulary_survives_conversion_exactly(
     import gguf
     import sentencepiece as spm
 
-    from empath_desktop.engine.llm import open_llama
+    from empath_desktop.llm.backend import open_llama
     from training.empath.base_model import transplant_vocabulary, write_sentencepiece_from_gguf
 
     target = tmp_path / "tokenizer.model"

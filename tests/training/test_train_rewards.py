@@ -9,7 +9,7 @@ import doctest
 
 import pytest
 
-from empath_desktop.engine.reaction import Reaction, parse_reaction
+from empath_desktop.chat.reaction import Reaction, parse_reaction
 from training.empath import rewards
 from training.empath.rewards import (
     COMPONENTS,

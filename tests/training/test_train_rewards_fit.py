@@ -5,8 +5,8 @@ Pure functions: no torch needed.
 
 from __future__ import annotations
 
-from empath_desktop.engine.reaction import Reaction, parse_reaction
-from empath_desktop.engine.vocab import EXPRESSIONS
+from empath_desktop.chat.reaction import Reaction, parse_reaction
+from empath_desktop.chat.vocab import EXPRESSIONS
 from training.empath.data import default_data_dir, load_categories
 from training.empath.rewards import (
     COMPONENTS,

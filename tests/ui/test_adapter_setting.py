@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from empath_desktop.engine.llm import BackendConfig
-from empath_desktop.engine.model_files import DEFAULT_ADAPTER_NAME
+from empath_desktop.llm.backend import BackendConfig
+from empath_desktop.llm.model_files import DEFAULT_ADAPTER_NAME
 from empath_desktop.ui.workers import EngineWorker, ModelRequest
 from tests.fakes import FakeBackend
 from tests.files import write_named_gguf
@@ -17,7 +17,7 @@ from tests.files import write_named_gguf
 def test_engine_worker_loads_the_adapter_for_the_embedded_model_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from empath_desktop.engine import model_files
+    from empath_desktop.llm import model_files
     from empath_desktop.ui import workers
 
     adapter = tmp_path / "models" / DEFAULT_ADAPTER_NAME

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from empath_desktop.engine import gguf_info
-from empath_desktop.settings import Settings
+from empath_desktop.llm import gguf_info
+from empath_desktop.store.settings import Settings
 from empath_desktop.ui import settings_dialog
 from empath_desktop.ui.model_check import ProbeOutcome, probe_in_child_session
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme

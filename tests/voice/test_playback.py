@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from empath_desktop.engine.audio_out import NullSink, PlaybackBuffer, mouth_level
+from empath_desktop.voice.sinks import NullSink, PlaybackBuffer, mouth_level
 from tests.waiting import wait_for
 
 RATE = 22050

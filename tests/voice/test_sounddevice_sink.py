@@ -12,14 +12,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from empath_desktop.engine import audio_out
-from empath_desktop.engine.audio_out import (
+from empath_desktop.voice import sinks as audio_out
+from empath_desktop.voice.sinks import (
     AudioOutputError,
     OutputDevice,
     SoundDeviceSink,
     list_output_devices,
 )
-from empath_desktop.engine.voice import EspeakEngine, Speaker
+from empath_desktop.voice.speaker import EspeakEngine, Speaker
 
 
 class PortAudioError(Exception):

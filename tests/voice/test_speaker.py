@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from empath_desktop.engine.audio_out import NullSink, PlayedBlock, list_output_devices, mouth_level
-from empath_desktop.engine.voice import (
+from empath_desktop.voice.sinks import NullSink, PlayedBlock, list_output_devices, mouth_level
+from empath_desktop.voice.speaker import (
     EspeakEngine,
     MouthState,
     Speaker,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from empath_desktop.engine.speech_units import SpeechSplitter, speakable
+from empath_desktop.voice.speech_units import SpeechSplitter, speakable
 
 CASES = [
     ("Hello there. How are you?", ["Hello there.", "How are you?"]),

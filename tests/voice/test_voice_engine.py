@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from empath_desktop.engine.voice import VISEMES, EspeakEngine, VoiceSettings, viseme_for
+from empath_desktop.voice.speaker import VISEMES, EspeakEngine, VoiceSettings, viseme_for
 
 PANGRAM = "The quick brown fox jumps over the lazy dog."
 

@@ -1,6 +1,6 @@
 """Record teacher demonstrations: ``python -m training.cartpole collect --teacher llm:newton``.
 
-Writes ``<out>.npz`` + ``<out>.json`` (see `empath_desktop.engine.cartpole.dataset`). The same
+Writes ``<out>.npz`` + ``<out>.json`` (see `empath_desktop.lab.dataset`). The same
 `record` loop collects DAgger's student-driven, teacher-labelled episodes.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from empath_desktop.engine.cartpole.dataset import DatasetMeta, Recorder, save_dataset
-from empath_desktop.engine.cartpole.policies import Policy
-from empath_desktop.engine.cartpole.rollout import make_env, play
-from empath_desktop.engine.cartpole.teachers import LLMTeacher, make_teacher
-from empath_desktop.engine.cartpole.verbalise import VerbaliserName
+from empath_desktop.lab.dataset import DatasetMeta, Recorder, save_dataset
+from empath_desktop.lab.policies import Policy
+from empath_desktop.lab.rollout import make_env, play
+from empath_desktop.lab.teachers import LLMTeacher, make_teacher
+from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def open_teacher(
     """
     backend, model_file = None, ""
     if spec.startswith("llm:"):
-        from empath_desktop.engine.llm import BackendConfig, LlamaBackend
-        from empath_desktop.engine.model_files import default_adapter_path, default_model_path
+        from empath_desktop.llm.backend import BackendConfig, LlamaBackend
+        from empath_desktop.llm.model_files import default_adapter_path, default_model_path
 
         path = Path(model) if model else default_model_path()
         model_file = path.name

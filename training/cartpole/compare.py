@@ -21,10 +21,10 @@ from pathlib import Path
 import gymnasium
 from tqdm import tqdm
 
-from empath_desktop.engine.cartpole.dataset import Recorder, save_dataset
-from empath_desktop.engine.cartpole.policies import Policy, RandomPolicy
-from empath_desktop.engine.cartpole.student import save_student
-from empath_desktop.engine.cartpole.verbalise import VerbaliserName
+from empath_desktop.lab.dataset import Recorder, save_dataset
+from empath_desktop.lab.policies import Policy, RandomPolicy
+from empath_desktop.lab.student import save_student
+from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 from training.cartpole.collect import eval_seeds, open_teacher, record, train_seeds
 from training.cartpole.evaluate import PolicyEval, agreement, evaluate, persona_identification

@@ -17,16 +17,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from empath_desktop.engine.cartpole.policies import Policy
-from empath_desktop.engine.cartpole.rollout import (
+from empath_desktop.lab.policies import Policy
+from empath_desktop.lab.rollout import (
     FEATURE_NAMES,
     EpisodeStats,
     episode_stats,
     make_env,
     play,
 )
-from empath_desktop.engine.cartpole.student import load_student
-from empath_desktop.engine.cartpole.verbalise import VerbaliserName
+from empath_desktop.lab.student import load_student
+from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 from training.cartpole.collect import eval_seeds, open_teacher
 

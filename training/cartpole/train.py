@@ -19,16 +19,16 @@ from typing import Literal
 import numpy as np
 from tqdm import tqdm
 
-from empath_desktop.engine.cartpole.dataset import (
+from empath_desktop.lab.dataset import (
     Dataset,
     DatasetMeta,
     Recorder,
     load_dataset,
     save_dataset,
 )
-from empath_desktop.engine.cartpole.policies import Decision, Policy
-from empath_desktop.engine.cartpole.student import MLPStudent, StudentConfig, save_student
-from empath_desktop.engine.cartpole.verbalise import VerbaliserName
+from empath_desktop.lab.policies import Decision, Policy
+from empath_desktop.lab.student import MLPStudent, StudentConfig, save_student
+from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 from training.cartpole.collect import open_teacher, record, train_seeds
 

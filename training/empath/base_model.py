@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 def _gguf_path(source: str) -> Path | None:
     if source == "embedded":
-        from empath_desktop.engine.model_files import default_model_path
+        from empath_desktop.llm.model_files import default_model_path
 
         return default_model_path()
     if source.endswith(".gguf"):

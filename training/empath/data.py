@@ -26,15 +26,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from empath_desktop.engine.assets import assets_dir
-from empath_desktop.engine.prompts import (
+from empath_desktop.resources import assets_dir
+from empath_desktop.chat.prompts import (
     Exchange,
     PersonaCard,
     PromptBuilder,
     load_persona,
     render_exchange_body,
 )
-from empath_desktop.engine.tags import parse_turn
+from empath_desktop.chat.tags import parse_turn
 
 logger = logging.getLogger(__name__)
 

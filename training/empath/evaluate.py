@@ -35,7 +35,7 @@ class Answer:
 
 def resolve_model(spec: str) -> Path:
     if spec == "embedded":
-        from empath_desktop.engine.model_files import default_model_path
+        from empath_desktop.llm.model_files import default_model_path
 
         return default_model_path()
     return Path(spec).expanduser()
@@ -57,7 +57,7 @@ def generate_answers(
     cfg: Config, model: Path, prompts: Sequence[Prompt], lora: Path | None = None
 ) -> list[Answer]:
     """One sampled answer per prompt, seeded per prompt so every model sees the same draws."""
-    from empath_desktop.engine.llm import open_llama
+    from empath_desktop.llm.backend import open_llama
 
     data = load_data(Path(cfg.data.data_dir) if cfg.data.data_dir else None)
     builder = prompt_builder(cfg.data.persona, cfg.eval.few_shot)

@@ -202,7 +202,7 @@ def smoke_generate(
 ) -> str:
     """Load a GGUF (with a GGUF LoRA over it, if given) in llama-cpp-python and generate a few
     tokens (greedy): the export's proof."""
-    from empath_desktop.engine.llm import open_llama
+    from empath_desktop.llm.backend import open_llama
 
     extra = {"lora_path": str(lora)} if lora is not None else {}
     llm = open_llama(str(gguf), n_ctx=512, seed=0, verbose=False, **extra)
@@ -343,7 +343,7 @@ def export_lora(cfg: Config, adapter: Path | None = None) -> LoraExport:
 
 
 def _installed_adapter_path() -> Path:
-    from empath_desktop.engine.model_files import adapter_install_path
+    from empath_desktop.llm.model_files import adapter_install_path
 
     return adapter_install_path()
 

@@ -40,9 +40,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from empath_desktop.engine.reaction import Reaction, parse_reaction
-from empath_desktop.engine.tags import FormatReport, Turn, format_report, parse_turn
-from empath_desktop.engine.vocab import VALENCE
+from empath_desktop.chat.reaction import Reaction, parse_reaction
+from empath_desktop.chat.tags import FormatReport, Turn, format_report, parse_turn
+from empath_desktop.chat.vocab import VALENCE
 
 COMPONENTS: tuple[str, ...] = (
     "format",

@@ -1,0 +1,488 @@
+"""The three-stage turn: react → respond → reflect, with a guaranteed format.
+
+Format guarantee without grammar sampling: the pipeline writes the first tag of a stage into
+the context itself and watches the model's text through a probe `StreamParser`. While the model
+writes the expected closing and opening tags on its own, generation simply runs on; at the first
+deviation (a tag out of order, text between sections, a section over budget) the pipeline cuts
+it, writes the missing tags itself (scaffolding) and continues from there. So every turn is a
+well-formed react/respond/reflect triple from any model, at unconstrained sampling speed, and
+the KV cache carries over between sections (each prompt extends the previous one).
+
+`respond()` and `reflect()` are separate stages so a UI can run reflection in its own worker:
+a delivered reply's `RespondDone` carries a `PendingReflection`, the handle `reflect()` takes.
+`run_turn()` chains them. Events are frozen dataclasses with `t`, seconds since send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
+from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
+from empath_desktop.chat.memory import ConversationMemory
+from empath_desktop.chat.prompts import Exchange, PersonaCard, PromptBuilder
+from empath_desktop.chat.reaction import Reaction, parse_reaction
+from empath_desktop.chat.tags import FormatReport, StreamParser, Turn
+
+logger = logging.getLogger(__name__)
+
+# A react is usable as soon as its first cue is complete: `*…*`, `[…]`, or text before `+`/`,`.
+_FIRST_CUE = re.compile(r"\*[^*]+\*|\[[^\]]+\]|[^+,\s][^+,]*[+,]")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    react_max_tokens: int = 32
+    respond_max_tokens: int = 200
+    reflect_max_tokens: int = 120
+    sampling: Sampling = field(default_factory=Sampling)
+    # Written after <react> before the model continues: primes the `*expression* + *posture*`
+    # form, which small models otherwise drift from (copying numbers or prose into react).
+    react_lead: str = "*"
+    # Tokens kept free for the scaffold literals and the chat template's own markers.
+    scaffold_reserve: int = 48
+    # Decide the reaction by scoring (`engine.appraisal`) where the backend allows a second
+    # context, instead of letting the model write the react text.
+    appraise: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ReactDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionReady:
+    """`final` is False for the early reaction (first cue parsed), True at `</react>`."""
+
+    reaction: Reaction
+    final: bool
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class RespondDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class RespondDone:
+    """The reply is complete. `reflection` is the handle for `Pipeline.reflect`, None when the
+    turn was stopped (it is then recorded without a reflection)."""
+
+    text: str
+    t: float
+    reflection: PendingReflection | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectDelta:
+    text: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectDone:
+    text: str
+    cancelled: bool
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFailed:
+    message: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """Everything about one finished turn, for persistence, benchmarks and evaluation."""
+
+    user: str
+    raw: str
+    turn: Turn
+    reaction: Reaction
+    report: FormatReport
+    timings: dict[str, float]
+    generated_tokens: int
+    generation_s: float
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecorded:
+    record: TurnRecord
+    t: float
+
+
+PipelineEvent = (
+    ReactDelta
+    | ReactionReady
+    | RespondDelta
+    | RespondDone
+    | ReflectDelta
+    | ReflectDone
+    | TurnFailed
+    | TurnRecorded
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PendingReflection:
+    """A delivered reply waiting for its reflection: pass it to `Pipeline.reflect`. Opaque; its
+    state belongs to the pipeline, which reflects only the latest turn and records a stale one
+    (a newer message or a reset came first) without generating."""
+
+    serial: int
+    _state: _TurnState
+
+
+@dataclass
+class _TurnState:
+    user: str
+    prompt: str
+    t0: float
+    parser: StreamParser = field(default_factory=StreamParser)
+    raw: str = ""
+    reaction: Reaction = field(default_factory=Reaction)
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: int = 0
+    gen_s: float = 0.0
+    cancelled: bool = False
+
+    def now(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def mark(self, name: str) -> None:
+        self.timings.setdefault(name, round(self.now() * 1000.0, 2))
+
+
+class Pipeline:
+    """Runs turns for one conversation on one backend (whose lock it takes per section)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        persona: PersonaCard,
+        config: PipelineConfig = PipelineConfig(),
+        memory: ConversationMemory | None = None,
+        appraiser: Appraiser | None = None,
+    ) -> None:
+        """`appraiser` None: one on a sibling context of a llama.cpp `backend` when
+        `config.appraise`; other backends let the model write its react."""
+        self.backend = backend
+        self.config = config
+        self.memory = memory or ConversationMemory()
+        self.prompts = PromptBuilder(persona)
+        if appraiser is None and config.appraise and isinstance(backend, LlamaBackend):
+            appraiser = Appraiser(backend.sibling(APPRAISAL_CTX))
+        self.appraiser = appraiser
+        # Counts turns and resets: a PendingReflection of an older serial is stale.
+        self._serial = 0
+        # Held for a whole stage: a reflection being cancelled finishes (and files its text
+        # into memory) before the next turn reads the memory.
+        self._lock = threading.RLock()
+
+    @property
+    def persona(self) -> PersonaCard:
+        return self.prompts.persona
+
+    def set_persona(self, persona: PersonaCard) -> None:
+        with self._lock:
+            self.prompts = PromptBuilder(persona)
+
+    def reset(self) -> None:
+        """Start a fresh conversation."""
+        with self._lock:
+            self.memory.reset()
+            self._serial += 1
+
+    def warm(self) -> None:
+        """Evaluate the prompt up to where the next user message will go, so the first turn
+        after a model load starts from a warm KV cache like every later one."""
+        marker = "\u2063"  # an invisible separator no prompt template contains
+        with self._lock:
+            prompt = self._fit_prompt(marker)
+            prefix = prompt[: prompt.rindex(marker)]
+            try:
+                for _ in self.backend.stream(prefix, max_tokens=1):
+                    pass
+                if self.appraiser is not None:
+                    self.appraiser.warm()
+            except GenerationError as exc:
+                logger.warning("could not warm the prompt prefix: %s", exc)
+
+    def run_turn(self, text: str, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
+        """Both stages in one iterator (terminal chat, benchmarks, tests)."""
+        pending = None
+        for event in self.respond(text, cancel):
+            if isinstance(event, RespondDone):
+                pending = event.reflection
+            yield event
+        if pending is not None:
+            yield from self.reflect(pending, cancel)
+
+    def respond(self, text: str, cancel: threading.Event | None = None) -> Iterator[PipelineEvent]:
+        """Stage 1 and 2: react, then the reply. Ends with RespondDone or TurnFailed."""
+        with self._lock:
+            yield from self._respond(text, cancel)
+
+    def reflect(
+        self, pending: PendingReflection, cancel: threading.Event | None = None
+    ) -> Iterator[PipelineEvent]:
+        """Stage 3, after the reply: cancellable, keeps what was produced. Ends with
+        ReflectDone and TurnRecorded, also for a stale or already cancelled handle."""
+        with self._lock:
+            yield from self._reflect(pending, cancel)
+
+    def _respond(self, text: str, cancel: threading.Event | None) -> Iterator[PipelineEvent]:
+        t0 = time.perf_counter()
+        self._serial += 1
+        try:
+            prompt = self._fit_prompt(text)
+        except GenerationError as exc:
+            yield TurnFailed(str(exc), time.perf_counter() - t0)
+            return
+        state = _TurnState(user=text, prompt=prompt, t0=t0)
+        cfg = self.config
+        first = True
+        try:
+            stage: tuple[tuple[str, int], ...] = (("respond", cfg.respond_max_tokens),)
+            if self.appraiser is not None:
+                yield from self._appraise(state)
+            else:
+                stage = (("react", cfg.react_max_tokens), *stage)
+            for section, piece in self._sections(state, stage, cancel):
+                if section == "react" and piece is not None:
+                    yield from self._react_events(state, piece)
+                elif section == "react":  # </react>: the final reaction
+                    final = parse_reaction(state.parser.turn().react)
+                    state.reaction = final
+                    state.mark("reaction_ms")
+                    state.mark("reaction_final_ms")
+                    yield ReactionReady(final, True, state.now())
+                elif piece is None:  # </respond>
+                    continue
+                elif first:
+                    piece = piece.lstrip()
+                    if piece:
+                        first = False
+                        state.mark("first_respond_ms")
+                        yield RespondDelta(piece, state.now())
+                else:
+                    yield RespondDelta(piece, state.now())
+            if "respond" not in state.parser.report().present:
+                yield from self._finish_cancelled(state)
+                return
+        except GenerationError as exc:
+            yield TurnFailed(str(exc), state.now())
+            return
+        state.mark("respond_done_ms")
+        turn = state.parser.turn()
+        self.memory.add(Exchange(text, turn.react, turn.respond, ""))
+        if state.cancelled:
+            yield RespondDone(turn.respond, state.now())
+            yield from self._finish_cancelled(state)
+            return
+        self._append(state, "\n")
+        yield RespondDone(turn.respond, state.now(), PendingReflection(self._serial, state))
+
+    def _reflect(
+        self, pending: PendingReflection, cancel: threading.Event | None
+    ) -> Iterator[PipelineEvent]:
+        state = pending._state
+        if pending.serial != self._serial or (cancel is not None and cancel.is_set()):
+            # A newer turn or a reset came first: the turn is kept, without a reflection.
+            state.cancelled = True
+            yield ReflectDone("", True, state.now())
+            yield TurnRecorded(self._record(state), state.now())
+            return
+        self._serial += 1  # a handle reflects once
+        try:
+            stage = (("reflect", self.config.reflect_max_tokens),)
+            for _section, piece in self._sections(state, stage, cancel):
+                if piece:
+                    yield ReflectDelta(piece, state.now())
+        except GenerationError as exc:
+            logger.warning("reflection failed: %s", exc)
+            state.cancelled = True
+        state.mark("reflect_done_ms")
+        turn = state.parser.turn()
+        if self.memory.exchanges:
+            self.memory.replace_last(replace(self.memory.exchanges[-1], reflect=turn.reflect))
+        yield ReflectDone(turn.reflect, state.cancelled, state.now())
+        yield TurnRecorded(self._record(state), state.now())
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _fit_prompt(self, text: str) -> str:
+        cfg = self.config
+        reserve = (
+            cfg.react_max_tokens
+            + cfg.respond_max_tokens
+            + cfg.reflect_max_tokens
+            + cfg.scaffold_reserve
+        )
+        budget = self.backend.n_ctx - reserve
+
+        def build(history: list[Exchange], notes: list[str]) -> str:
+            if self.backend.is_chat:
+                return self.backend.render_chat(self.prompts.messages(history, notes, text))
+            return self.prompts.transcript(history, notes, text)
+
+        self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget)
+        prompt = build(self.memory.exchanges, self.memory.notes)
+        used = self.backend.count_tokens(prompt)
+        if used > budget:
+            raise GenerationError(
+                f"This message is too long for the model: the prompt needs {used} tokens but "
+                f"only {budget} fit in its {self.backend.n_ctx}-token context. Shorten the "
+                "message or choose a model with a larger context."
+            )
+        return prompt
+
+    def _append(self, state: _TurnState, text: str) -> list:
+        state.prompt += text
+        state.raw += text
+        return state.parser.feed(text)
+
+    def _sections(
+        self,
+        state: _TurnState,
+        stage: tuple[tuple[str, int], ...],
+        cancel: threading.Event | None,
+    ) -> Iterator[tuple[str, str | None]]:
+        """Generate the sections of one stage, in order; yield (section, text) for the model's
+        text and (section, None) once each section is closed.
+
+        The pipeline writes the first opening tag. While the model then writes exactly the
+        expected closing and opening tags itself, one generation runs on through them (no
+        restart, no re-evaluation). At the first deviation (a tag out of order, text between
+        sections, a section over its token budget, the end of the stream) the pipeline cuts
+        the generation, writes the missing tags itself and starts a new generation from there.
+        Whatever the model does, `state.raw` is a well-formed sequence of these sections.
+        """
+        order = [name for name, _ in stage]
+        budgets = dict(stage)
+        index = 0  # the section being generated
+        while index < len(order) and not state.cancelled:
+            name = order[index]
+            self._append(state, f"<{name}>")
+            probe = StreamParser()
+            probe.feed(f"<{name}>")
+            current: str | None = name
+            if name == "react":  # part of the react text, not something the model wrote
+                self._append(state, self.config.react_lead)
+            used = 0
+            outside = 0
+            started = time.perf_counter()
+            stream = self.backend.stream(
+                state.prompt,
+                max_tokens=sum(budgets[n] for n in order[index:]),
+                stop=self.prompts.turn_stops,
+                sampling=self.config.sampling,
+                cancel=cancel,
+            )
+            deviated = False
+            with contextlib.closing(stream):
+                for piece in stream:
+                    state.tokens += 1
+                    used += 1
+                    for ev in probe.feed(piece):
+                        if ev.kind == "text" and ev.section == current:
+                            self._append(state, ev.text)
+                            yield current, ev.text
+                        elif ev.kind == "close" and ev.section == current:
+                            self._append(state, f"</{current}>")
+                            yield current, None
+                            current = None
+                            index += 1
+                        elif (
+                            ev.kind == "open"
+                            and current is None
+                            and index < len(order)
+                            and ev.section == order[index]
+                        ):
+                            current = ev.section
+                            used = 0
+                            self._append(state, f"\n<{current}>")
+                        else:
+                            deviated = True
+                            break
+                    between = probe.report().outside_chars
+                    if between > outside or (current is not None and used > budgets[current]):
+                        deviated = True
+                    outside = between
+                    if deviated or index == len(order):
+                        break
+            if not deviated and current is not None:
+                # Held-back text at the end of the stream is the model's, and literal.
+                for ev in probe.finish():
+                    if ev.kind == "text":
+                        self._append(state, ev.text)
+                        yield current, ev.text
+            state.gen_s += time.perf_counter() - started
+            if cancel is not None and cancel.is_set():
+                state.cancelled = True
+            if current is not None:
+                self._append(state, f"</{current}>")
+                yield current, None
+                index += 1
+            if index < len(order):
+                self._append(state, "\n")
+
+    def _appraise(self, state: _TurnState) -> Iterator[PipelineEvent]:
+        """Decide the reaction and write the react section (the model answers after it)."""
+        assert self.appraiser is not None
+        exchanges = self.memory.exchanges
+        previous = None
+        if exchanges:
+            last = parse_reaction(exchanges[-1].react)
+            previous = (last.expression, last.posture)
+        appraisal = self.appraiser.appraise(state.user, previous)
+        self._append(state, f"<react>{appraisal.react}</react>\n")
+        state.mark("first_react_ms")
+        yield ReactDelta(appraisal.react, state.now())
+        state.reaction = replace(parse_reaction(appraisal.react), intensity=appraisal.intensity)
+        state.mark("reaction_ms")
+        state.mark("reaction_final_ms")
+        yield ReactionReady(state.reaction, True, state.now())
+
+    def _react_events(self, state: _TurnState, piece: str) -> Iterator[PipelineEvent]:
+        state.mark("first_react_ms")
+        yield ReactDelta(piece, state.now())
+        if "reaction_ms" in state.timings:
+            return
+        react = state.parser.turn().react
+        if _FIRST_CUE.search(react):
+            early = parse_reaction(react)
+            if early.confidence > 0:
+                state.reaction = early
+                state.mark("reaction_ms")
+                yield ReactionReady(early, False, state.now())
+
+    def _finish_cancelled(self, state: _TurnState) -> Iterator[PipelineEvent]:
+        state.parser.finish()
+        yield TurnRecorded(self._record(state), state.now())
+
+    def _record(self, state: _TurnState) -> TurnRecord:
+        state.parser.finish()
+        return TurnRecord(
+            user=state.user,
+            raw=state.raw,
+            turn=state.parser.turn(),
+            reaction=state.reaction,
+            report=state.parser.report(),
+            timings=dict(state.timings),
+            generated_tokens=state.tokens,
+            generation_s=state.gen_s,
+            cancelled=state.cancelled,
+        )

@@ -1,0 +1,1 @@
+"""Terminal front ends: the chat and the model report."""

@@ -1,0 +1,204 @@
+"""`empath chat`: the three stages in a terminal.
+
+The reaction appears as one line the moment it is parsed, the reply streams, the reflection
+follows dimmed (or hidden). Ctrl-C cancels the running turn without leaving; `reset` starts
+over; `quit` or Ctrl-D leaves. Works with piped stdin (one message per line).
+
+`empath chat --jsonl` is the same conversation for programs (`run_chat_jsonl`): every non-blank
+line of stdin is one user message, verbatim (`reset` and `quit` are messages like any other;
+end of input ends the chat), and each turn prints exactly one JSON object on one line of
+stdout, nothing else (`turn_json` lists the keys). A failed turn prints
+`{"user": ..., "error": "<paragraph>"}` and the chat goes on. Progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any, TextIO
+
+from empath_desktop.chat.pipeline import (
+    Pipeline,
+    ReactionReady,
+    ReflectDelta,
+    ReflectDone,
+    RespondDelta,
+    RespondDone,
+    TurnFailed,
+    TurnRecord,
+    TurnRecorded,
+)
+
+logger = logging.getLogger(__name__)
+
+DIM, RESET = "\033[2m", "\033[0m"
+
+
+def run_chat(pipeline: Pipeline, *, hide_reflections: bool, out: TextIO = sys.stdout) -> int:
+    tty = out.isatty()
+    dim, reset = (DIM, RESET) if tty else ("", "")
+    cancel = threading.Event()
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    name = pipeline.persona.name
+    if sys.stdin.isatty():
+        out.write(f"Chatting with {name} on {pipeline.backend.name}. "
+                  "'reset' starts over, 'quit' or Ctrl-D leaves, Ctrl-C stops a reply.\n")
+    while True:
+        if sys.stdin.isatty():
+            out.write("\nyou> ")
+            out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in {"quit", "exit"}:
+            return 0
+        if text.lower() == "reset":
+            pipeline.reset()
+            out.write("(new conversation)\n")
+            continue
+        cancel.clear()
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            shown_reaction = False
+            for ev in pipeline.run_turn(text, cancel):
+                match ev:
+                    case ReactionReady(reaction=r) if not shown_reaction or ev.final:
+                        if not shown_reaction:
+                            out.write(f"({r.expression} · {r.posture})\n{name}: ")
+                            shown_reaction = True
+                    case RespondDelta(text=piece):
+                        out.write(piece)
+                    case RespondDone():
+                        out.write("\n")
+                    case ReflectDelta(text=piece) if not hide_reflections:
+                        out.write(f"{dim}{piece}{reset}")
+                    case ReflectDone(text=reflection) if not hide_reflections and reflection:
+                        out.write("\n")
+                    case TurnFailed(message=message):
+                        out.write(f"[error] {message}\n")
+                out.flush()
+            if cancel.is_set():
+                out.write("\n(stopped)\n")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def claim_stdout() -> TextIO:
+    """Reserve stdout for JSON lines: return a stream on a copy of file descriptor 1 and point
+    descriptor 1 itself at stderr, so nothing else (a stray print, a native library's message
+    while loading the model) can reach the stream a program parses. Where stdout has no file
+    descriptor (captured in tests) it is returned as it is."""
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+        copy = os.dup(fd)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return sys.stdout
+    os.dup2(sys.stderr.fileno(), fd)
+    # Named, not the locale's: the lines are ASCII anyway (`turn_json_line`), and "\n" on
+    # every platform keeps one object per line for the reader.
+    return open(copy, "w", encoding="utf-8", newline="\n", closefd=True)
+
+
+def turn_json(record: TurnRecord) -> dict[str, Any]:
+    """The JSON object of one finished turn.
+
+    Keys: `user`, `react` (the react text), `expression`, `posture`, `intensity` (the final
+    reaction), `respond`, `reflect`, `timings` (ms since send, `TurnRecord.timings`),
+    `well_formed` (the record's format report) and `cancelled`.
+    """
+    r = record.reaction
+    return {
+        "user": record.user,
+        "react": record.turn.react,
+        "expression": r.expression,
+        "posture": r.posture,
+        "intensity": round(r.intensity, 3),
+        "respond": record.turn.respond,
+        "reflect": record.turn.reflect,
+        "timings": dict(record.timings),
+        "well_formed": record.report.well_formed,
+        "cancelled": record.cancelled,
+    }
+
+
+def turn_json_line(obj: dict[str, Any]) -> str:
+    """One line of `--jsonl` output. ASCII-escaped: whatever the locale's encoding, writing it
+    cannot fail, and any JSON reader restores the text."""
+    return json.dumps(obj, ensure_ascii=True) + "\n"
+
+
+def _turn_object(pipeline: Pipeline, text: str, cancel: threading.Event) -> dict[str, Any]:
+    record: TurnRecord | None = None
+    failure: str | None = None
+    try:
+        for ev in pipeline.run_turn(text, cancel):
+            match ev:
+                case TurnFailed(message=message):
+                    failure = message
+                case TurnRecorded(record=rec):
+                    record = rec
+    except Exception as exc:  # one broken turn must not end the conversation
+        logger.debug("turn failed", exc_info=True)
+        failure = (
+            f"This turn could not be answered ({type(exc).__name__}: {exc}). "
+            "The conversation goes on with the next message."
+        )
+    if failure is not None:
+        return {"user": text, "error": failure}
+    if record is None:
+        return {
+            "user": text,
+            "error": "The model produced no answer for this message. "
+            "The conversation goes on with the next message.",
+        }
+    return turn_json(record)
+
+
+def run_chat_jsonl(
+    pipeline: Pipeline, *, inp: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    """The `--jsonl` chat: one message per non-blank input line, one JSON line per turn.
+
+    `inp` defaults to stdin decoded as UTF-8 with undecodable bytes replaced (a stray Latin-1
+    byte must not end the chat), `out` to stdout. Ctrl-C cancels the running turn, whose
+    object then says `"cancelled": true`.
+    """
+    if inp is None:
+        inp = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    out = sys.stdout if out is None else out
+    cancel = threading.Event()
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    turns = 0
+    for line in inp:
+        text = line.strip()
+        if not text:
+            continue
+        turns += 1
+        logger.info("turn %d: %.60r", turns, text)
+        cancel.clear()
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            obj = _turn_object(pipeline, text, cancel)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if "error" in obj:
+            logger.error("turn %d failed: %s", turns, obj["error"])
+        out.write(turn_json_line(obj))
+        out.flush()
+    return 0

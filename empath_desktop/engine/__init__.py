@@ -1,1 +1,0 @@
-"""Pure core: parsing, reactions, prompts, LLM backends, memory, the turn pipeline."""

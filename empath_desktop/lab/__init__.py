@@ -1,0 +1,1 @@
+"""The CartPole personas lab, without Qt: verbaliser, teachers, students, rollouts, datasets."""

@@ -1,0 +1,1 @@
+"""What is kept on disk for the user: settings and conversations."""
