@@ -26,12 +26,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from empath_desktop.lab.teachers import LLMTeacher
-from empath_desktop.llm.cpu import physical_cores
-from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
-from empath_desktop.llm.model_files import default_model_path
 from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
 from empath_desktop.chat.prompts import load_persona
+from empath_desktop.lab.teachers import LLMTeacher
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.cpu import physical_cores
+from empath_desktop.llm.model_files import default_model_path
 
 MESSAGES = [
     "Hi there! I just got back from a trip to Japan.",

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from empath_desktop.chat.prompts import load_persona
 from empath_desktop.lab.policies import RandomPolicy
 from empath_desktop.lab.rollout import make_env, play
 from empath_desktop.lab.student import load_student
 from empath_desktop.lab.teachers import LLMTeacher
-from empath_desktop.chat.prompts import load_persona
 from training.cartpole.compare import CompareArgs, run
 
 

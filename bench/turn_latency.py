@@ -21,11 +21,11 @@ import time
 from llama_cpp import LlamaGrammar
 
 from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
-from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
-from empath_desktop.llm.model_files import default_model_path
 from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
 from empath_desktop.chat.prompts import load_persona
 from empath_desktop.chat.tags import StreamParser
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.model_files import default_model_path
 
 MESSAGES = [
     "Hi there! I just got back from a trip to Japan.",

@@ -33,8 +33,8 @@ import time
 import numpy as np
 
 from empath_desktop.voice.sinks import NullSink, PlayedBlock, mouth_level
-from empath_desktop.voice.speech_units import SpeechSplitter
 from empath_desktop.voice.speaker import EspeakEngine, MouthState, Speaker, VoiceSettings
+from empath_desktop.voice.speech_units import SpeechSplitter
 
 REPLIES = [
     "That sounds wonderful! Japan in spring must have been beautiful. What did you enjoy most?",

@@ -126,6 +126,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    from empath_desktop.chat.pipeline import Pipeline, PipelineConfig
+    from empath_desktop.chat.prompts import PersonaError, load_persona
     from empath_desktop.cli.chat import claim_stdout, run_chat, run_chat_jsonl
     from empath_desktop.llm.backend import BackendConfig, Sampling
     from empath_desktop.llm.model_files import (
@@ -134,9 +136,7 @@ def _chat(args: argparse.Namespace) -> int:
         default_model_path,
         resolve_model,
     )
-    from empath_desktop.chat.pipeline import Pipeline, PipelineConfig
     from empath_desktop.llm.probe import ModelGuard
-    from empath_desktop.chat.prompts import PersonaError, load_persona
     from empath_desktop.store.settings import load_settings
 
     # Before the model loads: nothing but the JSON lines may reach stdout.
@@ -182,8 +182,8 @@ def _avatar_sheet(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from empath_desktop.llm.backend import BackendConfig
     from empath_desktop.cli.models import run_models
+    from empath_desktop.llm.backend import BackendConfig
     from empath_desktop.store.settings import load_settings
 
     # --model (shared by every command) names one more file to check.

@@ -1,1 +1,1 @@
-"""The conversation core: tag parsing, reactions and their appraisal, prompts, memory, the turn pipeline."""
+"""The conversation core: tags, reactions and their appraisal, prompts, memory, the pipeline."""

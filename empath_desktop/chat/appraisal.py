@@ -22,10 +22,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from empath_desktop.resources import assets_dir
-from empath_desktop.llm.backend import Backend
 from empath_desktop.chat.tags import neutralise_tags
 from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.llm.backend import Backend
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 

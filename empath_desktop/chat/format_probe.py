@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from empath_desktop.resources import assets_dir
-from empath_desktop.llm.backend import Backend, LlamaBackend, Sampling
-from empath_desktop.llm.probe import ProbeReport, child_main, probe_model
 from empath_desktop.chat.pipeline import PipelineConfig
 from empath_desktop.chat.prompts import DEFAULT_PERSONA, PersonaCard, PromptBuilder, load_persona
 from empath_desktop.chat.tags import format_report
+from empath_desktop.llm.backend import Backend, LlamaBackend, Sampling
+from empath_desktop.llm.probe import ProbeReport, child_main, probe_model
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 

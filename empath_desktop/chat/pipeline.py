@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
-from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
 from empath_desktop.chat.memory import ConversationMemory
 from empath_desktop.chat.prompts import Exchange, PersonaCard, PromptBuilder
 from empath_desktop.chat.reaction import Reaction, parse_reaction
 from empath_desktop.chat.tags import FormatReport, StreamParser, Turn
+from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from empath_desktop.resources import assets_dir
 from empath_desktop.chat.tags import neutralise_tags
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 

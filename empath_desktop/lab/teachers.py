@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from empath_desktop.chat.prompts import PersonaCard, load_persona
 from empath_desktop.lab.policies import (
     ACTION_NAMES,
     SCRIPTED_PERSONAS,
@@ -26,7 +27,6 @@ from empath_desktop.lab.policies import (
 )
 from empath_desktop.lab.verbalise import VerbaliserName, verbalise
 from empath_desktop.llm.backend import Backend, Sampling
-from empath_desktop.chat.prompts import PersonaCard, load_persona
 
 logger = logging.getLogger(__name__)
 

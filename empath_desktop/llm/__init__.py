@@ -1,1 +1,1 @@
-"""Running a language model: the llama.cpp backend, its crash probe, the thread governor, model files."""
+"""Running a language model: the llama.cpp backend, crash probe, thread governor, model files."""

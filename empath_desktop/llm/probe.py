@@ -36,8 +36,8 @@ from typing import Any
 
 import platformdirs
 
-from empath_desktop.llm.gguf_info import check_fits, read_gguf_info
 from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.gguf_info import check_fits, read_gguf_info
 from empath_desktop.llm.model_files import (
     APP_NAME,
     ModelFileError,

@@ -36,15 +36,6 @@ from empath_desktop import __version__
 from empath_desktop.avatar.animator import Mode
 from empath_desktop.avatar.look import available_looks
 from empath_desktop.avatar.widget import AvatarWidget
-from empath_desktop.store.conversations import (
-    Conversation,
-    ConversationError,
-    ConversationStore,
-    export_markdown,
-    to_exchanges,
-)
-from empath_desktop.voice.sinks import AudioSink
-from empath_desktop.llm.model_files import resolve_model
 from empath_desktop.chat.pipeline import (
     ReactDelta,
     ReactionReady,
@@ -57,10 +48,17 @@ from empath_desktop.chat.pipeline import (
     TurnRecorded,
 )
 from empath_desktop.chat.prompts import VoiceStyle, available_personas
-from empath_desktop.voice.speaker import MouthState
+from empath_desktop.llm.model_files import resolve_model
+from empath_desktop.store.conversations import (
+    Conversation,
+    ConversationError,
+    ConversationStore,
+    export_markdown,
+    to_exchanges,
+)
 from empath_desktop.store.settings import Settings, load_settings, save_settings
-from empath_desktop.ui.lab.cartpole_panel import CartPolePanelWidget
 from empath_desktop.ui.chat_view import ChatInput, ChatView
+from empath_desktop.ui.lab.cartpole_panel import CartPolePanelWidget
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
 from empath_desktop.ui.voice_bridge import (
@@ -76,6 +74,8 @@ from empath_desktop.ui.workers import (
     ReflectionWorker,
     start_in_thread,
 )
+from empath_desktop.voice.sinks import AudioSink
+from empath_desktop.voice.speaker import MouthState
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from types import MappingProxyType
 
 from PySide6.QtCore import QObject, Signal
 
-from empath_desktop.voice.sinks import AudioSink, list_output_devices
 from empath_desktop.chat.prompts import VoiceStyle
+from empath_desktop.store.settings import Settings
+from empath_desktop.voice.sinks import AudioSink, list_output_devices
 from empath_desktop.voice.speaker import (
     EspeakEngine,
     MouthState,
@@ -19,7 +20,6 @@ from empath_desktop.voice.speaker import (
     VoiceStatus,
     open_speaker,
 )
-from empath_desktop.store.settings import Settings
 
 logger = logging.getLogger(__name__)
 

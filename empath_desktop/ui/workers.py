@@ -18,20 +18,20 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
-from empath_desktop.llm.model_files import (
-    ModelFileError,
-    default_adapter_path,
-    default_model_path,
-)
 from empath_desktop.chat.pipeline import (
     PendingReflection,
     Pipeline,
     PipelineConfig,
     TurnFailed,
 )
-from empath_desktop.llm.probe import ModelGuard, NativeCrashError
 from empath_desktop.chat.prompts import PersonaError, VoiceStyle, load_persona
+from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.model_files import (
+    ModelFileError,
+    default_adapter_path,
+    default_model_path,
+)
+from empath_desktop.llm.probe import ModelGuard, NativeCrashError
 
 logger = logging.getLogger(__name__)
 

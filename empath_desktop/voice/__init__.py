@@ -1,1 +1,1 @@
-"""Speech: the eSpeak NG binding, sentence units, the speaker with its mouth timeline, audio sinks."""
+"""Speech: the eSpeak NG binding, sentence units, the speaker and its mouth timeline, sinks."""

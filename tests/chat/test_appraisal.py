@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import pytest
 
 from empath_desktop.chat.appraisal import Appraiser, load_spec
-from empath_desktop.llm.backend import BackendConfig, LlamaBackend
 from empath_desktop.chat.pipeline import (
     Pipeline,
     ReactionReady,
@@ -17,6 +16,7 @@ from empath_desktop.chat.pipeline import (
 from empath_desktop.chat.prompts import load_persona
 from empath_desktop.chat.reaction import parse_reaction
 from empath_desktop.chat.vocab import EXPRESSIONS
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend
 from tests.fakes import FakeBackend
 
 

@@ -13,8 +13,8 @@ from empath_desktop.chat.format_probe import (
     load_format_prompts,
     run_format_probe,
 )
-from empath_desktop.llm.backend import Sampling
 from empath_desktop.chat.prompts import DEFAULT_PERSONA, load_persona
+from empath_desktop.llm.backend import Sampling
 from tests.fakes import FakeBackend
 
 GOOD = "<react>*smiles* + *nods*</react>\n<respond>Nice!</respond>\n<reflect>Happy.</reflect>"

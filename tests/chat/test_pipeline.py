@@ -6,7 +6,6 @@ import threading
 
 import pytest
 
-from empath_desktop.llm.backend import Sampling
 from empath_desktop.chat.pipeline import (
     Pipeline,
     PipelineConfig,
@@ -20,6 +19,7 @@ from empath_desktop.chat.pipeline import (
 )
 from empath_desktop.chat.prompts import load_persona
 from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.llm.backend import Sampling
 from tests.fakes import FakeBackend, RecordingBackend
 
 FAST = PipelineConfig(

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from empath_desktop.cli.chat import run_chat_jsonl
 from empath_desktop.chat.pipeline import Pipeline
 from empath_desktop.chat.prompts import load_persona
+from empath_desktop.cli.chat import run_chat_jsonl
 from tests.fakes import FakeBackend
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from empath_desktop.chat.prompts import load_persona
 from empath_desktop.lab.rollout import make_env, play
 from empath_desktop.lab.teachers import EXAMPLE_STATES, LLMTeacher, build_prefix
 from empath_desktop.lab.verbalise import verbalise
-from empath_desktop.chat.prompts import load_persona
 
 
 def test_prefix_shows_each_persona_the_same_worked_entries() -> None:

@@ -99,9 +99,9 @@ def test_running_a_student_needs_no_torch(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("persona", ["cautious", "reckless"])
 def test_shipped_students_imitate_their_scripted_teachers(persona: str) -> None:
-    from empath_desktop.resources import assets_dir
     from empath_desktop.lab.policies import scripted_teacher
     from empath_desktop.lab.rollout import make_env, play
+    from empath_desktop.resources import assets_dir
 
     student = load_student(assets_dir() / "cartpole" / "students" / f"{persona}-dagger")
     teacher = scripted_teacher(persona)

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from empath_desktop.chat.pipeline import TurnRecord
+from empath_desktop.chat.prompts import Exchange
+from empath_desktop.chat.reaction import Reaction
+from empath_desktop.chat.tags import FormatReport, Turn
 from empath_desktop.store.conversations import (
     ConversationError,
     ConversationStore,
@@ -16,10 +20,6 @@ from empath_desktop.store.conversations import (
     export_markdown,
     to_exchanges,
 )
-from empath_desktop.chat.pipeline import TurnRecord
-from empath_desktop.chat.prompts import Exchange
-from empath_desktop.chat.reaction import Reaction
-from empath_desktop.chat.tags import FormatReport, Turn
 
 
 def make_record(

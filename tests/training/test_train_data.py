@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from empath_desktop.resources import assets_dir
 from empath_desktop.chat.prompts import render_exchange_body
 from empath_desktop.chat.reaction import parse_reaction
 from empath_desktop.chat.tags import format_report, parse_turn
 from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
+from empath_desktop.resources import assets_dir
 from training.empath.data import (
     DataError,
     SplitRule,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from empath_desktop.store.conversations import ConversationStore
-from empath_desktop.voice.sinks import NullSink
 from empath_desktop.llm.backend import BackendConfig
 from empath_desktop.llm.probe import CRASH_ENV_VAR
+from empath_desktop.store.conversations import ConversationStore
 from empath_desktop.store.settings import Settings, load_settings
 from empath_desktop.ui.main_window import MainWindow
 from empath_desktop.ui.workers import EngineWorker
+from empath_desktop.voice.sinks import NullSink
 from tests.fakes import DEFAULT_SCRIPT, FakeBackend
 
 READY_MS = 120_000

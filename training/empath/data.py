@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from empath_desktop.resources import assets_dir
 from empath_desktop.chat.prompts import (
     Exchange,
     PersonaCard,
@@ -35,6 +34,7 @@ from empath_desktop.chat.prompts import (
     render_exchange_body,
 )
 from empath_desktop.chat.tags import parse_turn
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 

@@ -58,10 +58,11 @@ from pathlib import Path
 from typing import Any
 
 from empath_desktop.chat.vocab import EXPRESSIONS
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "empath_desktop" / "assets" / "data" / "mind" / "dev.jsonl"
+DEFAULT_DATA = assets_dir() / "data" / "mind" / "dev.jsonl"
 CONVERSATION_LENGTH = 10
 DISTINCT_WINDOW = 60
 MESSAGE_VALENCES = ("pos", "neg", "neu")

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from empath_desktop.resources import assets_dir
+from empath_desktop.chat.prompts import PersonaError, available_personas
 from empath_desktop.lab.archive import ArchiveError
 from empath_desktop.lab.dataset import Dataset, load_dataset
 from empath_desktop.lab.match import Match, MatchTick
@@ -53,7 +53,7 @@ from empath_desktop.lab.student import MLPStudent, load_student
 from empath_desktop.lab.teachers import make_teacher
 from empath_desktop.lab.verbalise import VERBALISERS, VerbaliserName, verbalise
 from empath_desktop.llm.backend import Backend
-from empath_desktop.chat.prompts import PersonaError, available_personas
+from empath_desktop.resources import assets_dir
 
 logger = logging.getLogger(__name__)
 
