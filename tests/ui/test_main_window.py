@@ -19,6 +19,7 @@ from empath_desktop.ui.main_window import MainWindow
 from empath_desktop.ui.workers import EngineWorker
 from empath_desktop.voice.sinks import NullSink
 from tests.fakes import DEFAULT_SCRIPT, FakeBackend
+from tests.waiting import wait_for
 
 READY_MS = 120_000
 
@@ -287,3 +288,32 @@ def test_new_conversation_mid_reply_starts_clean(qtbot, make_window) -> None:
     transcript = window.chat.transcript()
     assert transcript.startswith("You: Fresh start") and transcript.count("EMPATH:") == 1
     assert "Talk for a while" not in transcript and "[stopped]" not in transcript
+
+
+@pytest.mark.parametrize("press", ["stop", "new"])
+def test_stop_or_new_after_the_reply_but_before_the_view_saw_it(
+    qtbot, make_window, tmp_path: Path, press: str
+) -> None:
+    """The race of issue 13: the engine has delivered the whole reply, the UI has not handled
+    its events yet, the user presses Stop or New. The next turn must run normally and the
+    first one must still be saved."""
+    store = ConversationStore(tmp_path / "conversations")
+    engine = fake_engine()
+    window = make_window(engine=engine, store=store)
+    wait_ready(qtbot, window)
+    records = []
+    window.sig_turn_recorded.connect(records.append)
+    window.send("First message")
+    # No Qt event processing here: the view cannot handle the engine's events until this
+    # test returns to the event loop; the engine meanwhile finishes the reply.
+    assert wait_for(lambda: len(engine.pipeline.memory.exchanges) == 1)
+    if press == "stop":
+        window.stop()
+    else:
+        window.new_conversation()
+    qtbot.waitUntil(lambda: window.state == "ready")
+    assert window.send("Second message")
+    qtbot.waitUntil(lambda: any(r.user == "Second message" for r in records), timeout=10_000)
+    qtbot.waitUntil(lambda: window.state == "ready")
+    saved = [t.user for p in store.paths() for t in store.load(p).turns]
+    assert sorted(saved) == ["First message", "Second message"]
