@@ -1,12 +1,12 @@
 """The three-stage turn: react → respond → reflect, with a guaranteed format.
 
-Format guarantee without grammar sampling: the pipeline writes the first tag of a stage into
-the context itself and watches the model's text through a probe `StreamParser`. While the model
-writes the expected closing and opening tags on its own, generation simply runs on; at the first
-deviation (a tag out of order, text between sections, a section over budget) the pipeline cuts
-it, writes the missing tags itself (scaffolding) and continues from there. So every turn is a
-well-formed react/respond/reflect triple from any model, at unconstrained sampling speed, and
-the KV cache carries over between sections (each prompt extends the previous one).
+Format guarantee without grammar sampling: the turn's `Scaffold` (chat.scaffold) writes the first
+tag of a stage into the context itself and reads the model's text once, chunk by chunk. While
+the model writes the expected closing and opening tags on its own, generation simply runs on; at
+the first deviation (a tag out of order, text between sections, a section over budget) the
+scaffold cuts it, writes the missing tags itself and the pipeline continues from there. So every
+turn is a well-formed react/respond/reflect triple from any model, at unconstrained sampling
+speed, and the KV cache carries over between sections (each prompt extends the previous one).
 
 `respond()` and `reflect()` are separate stages so a UI can run reflection in its own worker:
 a delivered reply's `RespondDone` carries a `PendingReflection`, the handle `reflect()` takes.
@@ -27,7 +27,8 @@ from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
 from empath_desktop.chat.memory import ConversationMemory
 from empath_desktop.chat.prompts import Exchange, PersonaCard, PromptBuilder
 from empath_desktop.chat.reaction import Reaction, parse_reaction
-from empath_desktop.chat.tags import FormatReport, StreamParser, Turn
+from empath_desktop.chat.scaffold import Piece, Scaffold
+from empath_desktop.chat.tags import FormatReport, Turn, format_report
 from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
 
 logger = logging.getLogger(__name__)
@@ -148,10 +149,9 @@ class PendingReflection:
 @dataclass
 class _TurnState:
     user: str
-    prompt: str
+    prompt: str  # up to the turn's own text, which the scaffold writes after it
     t0: float
-    parser: StreamParser = field(default_factory=StreamParser)
-    raw: str = ""
+    scaffold: Scaffold
     reaction: Reaction = field(default_factory=Reaction)
     timings: dict[str, float] = field(default_factory=dict)
     tokens: int = 0
@@ -251,8 +251,8 @@ class Pipeline:
         except GenerationError as exc:
             yield TurnFailed(str(exc), time.perf_counter() - t0)
             return
-        state = _TurnState(user=text, prompt=prompt, t0=t0)
         cfg = self.config
+        state = _TurnState(user=text, prompt=prompt, t0=t0, scaffold=Scaffold(cfg.react_lead))
         first = True
         try:
             stage: tuple[tuple[str, int], ...] = (("respond", cfg.respond_max_tokens),)
@@ -264,7 +264,7 @@ class Pipeline:
                 if section == "react" and piece is not None:
                     yield from self._react_events(state, piece)
                 elif section == "react":  # </react>: the final reaction
-                    final = parse_reaction(state.parser.turn().react)
+                    final = parse_reaction(state.scaffold.turn().react)
                     state.reaction = final
                     state.mark("reaction_ms")
                     state.mark("reaction_final_ms")
@@ -279,20 +279,19 @@ class Pipeline:
                         yield RespondDelta(piece, state.now())
                 else:
                     yield RespondDelta(piece, state.now())
-            if "respond" not in state.parser.report().present:
+            if "respond" not in state.scaffold.sections:
                 yield from self._finish_cancelled(state)
                 return
         except GenerationError as exc:
             yield TurnFailed(str(exc), state.now())
             return
         state.mark("respond_done_ms")
-        turn = state.parser.turn()
+        turn = state.scaffold.turn()
         self.memory.add(Exchange(text, turn.react, turn.respond, ""))
         if state.cancelled:
             yield RespondDone(turn.respond, state.now())
             yield from self._finish_cancelled(state)
             return
-        self._append(state, "\n")
         yield RespondDone(turn.respond, state.now(), PendingReflection(self._serial, state))
 
     def _reflect(
@@ -315,7 +314,7 @@ class Pipeline:
             logger.warning("reflection failed: %s", exc)
             state.cancelled = True
         state.mark("reflect_done_ms")
-        turn = state.parser.turn()
+        turn = state.scaffold.turn()
         if self.memory.exchanges:
             self.memory.replace_last(replace(self.memory.exchanges[-1], reflect=turn.reflect))
         yield ReflectDone(turn.reflect, state.cancelled, state.now())
@@ -349,95 +348,38 @@ class Pipeline:
             )
         return prompt
 
-    def _append(self, state: _TurnState, text: str) -> list:
-        state.prompt += text
-        state.raw += text
-        return state.parser.feed(text)
-
     def _sections(
         self,
         state: _TurnState,
         stage: tuple[tuple[str, int], ...],
         cancel: threading.Event | None,
-    ) -> Iterator[tuple[str, str | None]]:
-        """Generate the sections of one stage, in order; yield (section, text) for the model's
-        text and (section, None) once each section is closed.
-
-        The pipeline writes the first opening tag. While the model then writes exactly the
-        expected closing and opening tags itself, one generation runs on through them (no
-        restart, no re-evaluation). At the first deviation (a tag out of order, text between
-        sections, a section over its token budget, the end of the stream) the pipeline cuts
-        the generation, writes the missing tags itself and starts a new generation from there.
-        Whatever the model does, `state.raw` is a well-formed sequence of these sections.
-        """
-        order = [name for name, _ in stage]
-        budgets = dict(stage)
-        index = 0  # the section being generated
-        while index < len(order) and not state.cancelled:
-            name = order[index]
-            self._append(state, f"<{name}>")
-            probe = StreamParser()
-            probe.feed(f"<{name}>")
-            current: str | None = name
-            if name == "react":  # part of the react text, not something the model wrote
-                self._append(state, self.config.react_lead)
-            used = 0
-            outside = 0
+    ) -> Iterator[Piece]:
+        """Generate the sections of one stage through the turn's scaffold, in order; yield
+        (section, text) for the model's text and (section, None) once each section is closed.
+        One generation runs on while the model keeps the format; the scaffold cuts it at the
+        first deviation and the next generation continues after the tags it wrote."""
+        scaffold = state.scaffold
+        scaffold.begin(stage)
+        while not scaffold.done and not state.cancelled:
+            scaffold.open()
             started = time.perf_counter()
             stream = self.backend.stream(
-                state.prompt,
-                max_tokens=sum(budgets[n] for n in order[index:]),
+                state.prompt + scaffold.raw,
+                max_tokens=scaffold.max_tokens,
                 stop=self.prompts.turn_stops,
                 sampling=self.config.sampling,
                 cancel=cancel,
             )
-            deviated = False
             with contextlib.closing(stream):
-                for piece in stream:
+                for chunk in stream:
                     state.tokens += 1
-                    used += 1
-                    for ev in probe.feed(piece):
-                        if ev.kind == "text" and ev.section == current:
-                            self._append(state, ev.text)
-                            yield current, ev.text
-                        elif ev.kind == "close" and ev.section == current:
-                            self._append(state, f"</{current}>")
-                            yield current, None
-                            current = None
-                            index += 1
-                        elif (
-                            ev.kind == "open"
-                            and current is None
-                            and index < len(order)
-                            and ev.section == order[index]
-                        ):
-                            current = ev.section
-                            used = 0
-                            self._append(state, f"\n<{current}>")
-                        else:
-                            deviated = True
-                            break
-                    between = probe.report().outside_chars
-                    if between > outside or (current is not None and used > budgets[current]):
-                        deviated = True
-                    outside = between
-                    if deviated or index == len(order):
+                    yield from scaffold.feed(chunk)
+                    if scaffold.cut:
                         break
-            if not deviated and current is not None:
-                # Held-back text at the end of the stream is the model's, and literal.
-                for ev in probe.finish():
-                    if ev.kind == "text":
-                        self._append(state, ev.text)
-                        yield current, ev.text
             state.gen_s += time.perf_counter() - started
             if cancel is not None and cancel.is_set():
                 state.cancelled = True
-            if current is not None:
-                self._append(state, f"</{current}>")
-                yield current, None
-                index += 1
-            if index < len(order):
-                self._append(state, "\n")
+            yield from scaffold.end()
 
     def _appraise(self, state: _TurnState) -> Iterator[PipelineEvent]:
         """Decide the reaction and write the react section (the model answers after it)."""
@@ -448,7 +390,7 @@ class Pipeline:
             last = parse_reaction(exchanges[-1].react)
             previous = (last.expression, last.posture)
         appraisal = self.appraiser.appraise(state.user, previous)
-        self._append(state, f"<react>{appraisal.react}</react>\n")
+        state.scaffold.write("react", appraisal.react)
         state.mark("first_react_ms")
         yield ReactDelta(appraisal.react, state.now())
         state.reaction = replace(parse_reaction(appraisal.react), intensity=appraisal.intensity)
@@ -461,7 +403,7 @@ class Pipeline:
         yield ReactDelta(piece, state.now())
         if "reaction_ms" in state.timings:
             return
-        react = state.parser.turn().react
+        react = state.scaffold.turn().react
         if _FIRST_CUE.search(react):
             early = parse_reaction(react)
             if early.confidence > 0:
@@ -470,17 +412,17 @@ class Pipeline:
                 yield ReactionReady(early, False, state.now())
 
     def _finish_cancelled(self, state: _TurnState) -> Iterator[PipelineEvent]:
-        state.parser.finish()
         yield TurnRecorded(self._record(state), state.now())
 
     def _record(self, state: _TurnState) -> TurnRecord:
-        state.parser.finish()
+        raw = state.scaffold.raw
         return TurnRecord(
             user=state.user,
-            raw=state.raw,
-            turn=state.parser.turn(),
+            raw=raw,
+            turn=state.scaffold.turn(),
             reaction=state.reaction,
-            report=state.parser.report(),
+            # The parser's verdict on the finished text, not the scaffold's word about itself.
+            report=format_report(raw),
             timings=dict(state.timings),
             generated_tokens=state.tokens,
             generation_s=state.gen_s,
