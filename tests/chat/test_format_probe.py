@@ -11,6 +11,7 @@ from empath_desktop.chat.format_probe import (
     DEFAULT_N,
     FormatProbeResult,
     load_format_prompts,
+    probe_format,
     run_format_probe,
 )
 from empath_desktop.chat.prompts import DEFAULT_PERSONA, load_persona
@@ -92,3 +93,14 @@ def test_real_model_is_seeded(llama_backend) -> None:
     second = run_format_probe(llama_backend, 2, seed=3, max_tokens=48)
     assert first.total == 2 and 0 <= first.well_formed <= 2
     assert first == second
+
+
+@pytest.mark.model
+def test_probe_format_runs_in_the_crash_probes_child(default_model) -> None:
+    """The format probe runs after the load in `llm.probe`'s child process, so a llama.cpp
+    crash there could never take the caller down."""
+    report = probe_format(default_model, 1)
+    assert report.ok, report.message
+    assert report.format_total == 1
+    assert report.format_well_formed in (0, 1)
+    assert report.tokens_per_s > 0

@@ -92,8 +92,8 @@ def test_format_probe(default_model, tmp_path, capsys, monkeypatch) -> None:
     crashing = write_named_gguf(tmp_path / "crashing.gguf", "Small Test")
     calls = []
 
-    def fake_probe_model(path, *, format_prompts):
-        calls.append((Path(path), format_prompts))
+    def fake_probe_format(path, n):
+        calls.append((Path(path), n))
         if Path(path) == crashing:
             return SimpleNamespace(
                 ok=False,
@@ -103,7 +103,7 @@ def test_format_probe(default_model, tmp_path, capsys, monkeypatch) -> None:
             )
         return SimpleNamespace(ok=True, message="", format_well_formed=7, format_total=10)
 
-    monkeypatch.setattr("empath_desktop.llm.probe.probe_model", fake_probe_model)
+    monkeypatch.setattr("empath_desktop.chat.format_probe.probe_format", fake_probe_format)
     assert main(["models", "--format-probe", str(crashing)]) == 1
     out = capsys.readouterr().out
     assert calls == [(default_model, 10), (crashing, 10)]
