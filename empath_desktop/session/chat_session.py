@@ -1,0 +1,471 @@
+"""`ChatSession`: one conversation with one model, as every front end drives it, without Qt.
+
+Two kinds of methods, for two kinds of threads:
+
+- control methods (`send`, `stop`, `new`, `continue_last`, `accept` and the properties) run on
+  one thread, the front end's own (the UI thread; the terminal's main thread);
+- work methods (`load`, `configure`, `respond`, `reset_memory`, `restore`) run on one worker
+  thread, and `reflect` on that one or a second one, so that a reflection can yield to the
+  user's next message. They touch only the pipeline (which serialises its stages with its own
+  lock) and yield `SessionEvent`s.
+
+The front end hands every `SessionEvent` to `accept` on its control thread. `accept` drops the
+events of abandoned turns by their id (never by waiting for some end event), moves the state,
+saves each recorded turn, keeps the turn's timings and returns what the view should show.
+`run_turn` does all of it in the calling thread, for the terminal chat and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from empath_desktop.chat.pipeline import (
+    PendingReflection,
+    Pipeline,
+    PipelineEvent,
+    ReactDelta,
+    ReactionReady,
+    ReflectDelta,
+    ReflectDone,
+    RespondDelta,
+    RespondDone,
+    TurnFailed,
+    TurnRecorded,
+)
+from empath_desktop.chat.prompts import PersonaError, VoiceStyle, load_persona
+from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend
+from empath_desktop.llm.model_files import ModelFileError
+from empath_desktop.llm.probe import ModelGuard, NativeCrashError
+from empath_desktop.session.config import ModelRequest, backend_config, pipeline_config
+from empath_desktop.store.conversations import (
+    Conversation,
+    ConversationStore,
+    LoadedConversation,
+    to_exchanges,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class SessionState(StrEnum):
+    """What the session is doing; equal to its value, so `state == "ready"` reads naturally."""
+
+    LOADING = "loading"
+    READY = "ready"
+    REACTING = "reacting"
+    RESPONDING = "responding"
+    REFLECTING = "reflecting"
+    ERROR = "error"
+
+
+_TURN_PHASES = (SessionState.REACTING, SessionState.RESPONDING, SessionState.REFLECTING)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    path: str
+    load_s: float
+    persona_id: str
+    persona_name: str
+    persona_voice: VoiceStyle
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoading:
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoaded:
+    info: ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFailed:
+    """`crashed`: llama.cpp crashed on the model (in a probe or an earlier start), so safe
+    settings are worth offering unless `was_safe` already."""
+
+    message: str
+    crashed: bool = False
+    was_safe: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaChanged:
+    persona_id: str
+    name: str
+    voice: VoiceStyle
+
+
+@dataclass(frozen=True, slots=True)
+class SaveFailed:
+    """A recorded turn could not be written; `message` is one paragraph for the user."""
+
+    message: str
+
+
+ModelEvent = ModelLoading | ModelLoaded | ModelFailed | PersonaChanged
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TurnTicket:
+    """One turn as sent: its id and its cancellation (respond and reflection alike)."""
+
+    id: int
+    text: str
+    cancel: threading.Event
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReflectionJob:
+    """The hand-off from respond to reflect: the turn, the pipeline that answered it and the
+    pipeline's handle. Run it with `ChatSession.reflect`, on any worker thread."""
+
+    ticket: TurnTicket
+    pipeline: Pipeline
+    pending: PendingReflection
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """An event of turn `turn_id` (0: of the model, not of a turn). `reflection` is set on the
+    RespondDone that hands the turn over to its reflection."""
+
+    turn_id: int
+    event: PipelineEvent | ModelEvent
+    reflection: ReflectionJob | None = None
+
+
+# What `accept` gives the view: the events of shown turns, model events and save failures.
+ViewEvent = PipelineEvent | ModelEvent | SaveFailed
+
+
+class _ConversationSlot:
+    """The saved conversation a turn belongs to; its file starts with the first saved turn."""
+
+    def __init__(self, conversation: Conversation | None = None) -> None:
+        self.conversation = conversation
+
+
+@dataclass
+class _LiveTurn:
+    ticket: TurnTicket
+    slot: _ConversationSlot
+    shown: bool = True  # False once abandoned (New, Continue): its events are dropped
+    reflecting: bool = False  # its reflection reaches the view
+
+
+class ChatSession:
+    def __init__(
+        self,
+        store: ConversationStore | None = None,
+        *,
+        backend_factory: Callable[[BackendConfig], Backend] | None = None,
+        guard: ModelGuard | None = None,
+    ) -> None:
+        """`backend_factory` alone (scripted test backends) loads without a probe; otherwise
+        every model goes through `guard` (by default the user's) and a child-process probe."""
+        self.store = store if store is not None else ConversationStore()
+        self._factory: Callable[[BackendConfig], Backend] = backend_factory or LlamaBackend
+        if guard is None and backend_factory is None:
+            guard = ModelGuard()
+        self._guard = guard
+        # Worker side: replaced by `load` only, on the worker thread.
+        self._pipeline: Pipeline | None = None
+        # Control side.
+        self._model_state = SessionState.LOADING
+        self._phase: SessionState | None = None  # one of _TURN_PHASES while a turn is shown
+        self._model_name = ""
+        self._persona_id = ""
+        self.persona_name = "EMPATH"
+        self._slot = _ConversationSlot()
+        self._live: dict[int, _LiveTurn] = {}
+        self._current: TurnTicket | None = None
+        self._last_id = 0
+        self._timings: dict[str, float] = {}
+
+    # -- control side --------------------------------------------------------------------
+
+    @property
+    def state(self) -> SessionState:
+        return self._phase or self._model_state
+
+    @property
+    def model_ready(self) -> bool:
+        return self._model_state is SessionState.READY
+
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    @property
+    def conversation(self) -> Conversation | None:
+        """The conversation being saved, None until its first turn is saved."""
+        return self._slot.conversation
+
+    def turn_timings(self) -> dict[str, float]:
+        """The shown turn's stages, ms since send, from the pipeline's own clock (events' `t`):
+        first_react_ms, reaction_applied_ms, first_respond_ms, respond_done_ms,
+        reflect_done_ms (those reached so far)."""
+        return dict(self._timings)
+
+    def send(self, text: str) -> TurnTicket | None:
+        """Start a turn; run the ticket with `respond` on the worker. None (nothing started)
+        while no model is ready or a reply is being written. A running reflection yields to
+        the new message, keeping what it has."""
+        if not self.model_ready or self._phase in (SessionState.REACTING, SessionState.RESPONDING):
+            return None
+        if self._current is not None:
+            self._current.cancel.set()
+        self._last_id += 1
+        ticket = TurnTicket(self._last_id, text, threading.Event())
+        self._live[ticket.id] = _LiveTurn(ticket, self._slot)
+        self._current = ticket
+        self._timings = {}
+        self._phase = SessionState.REACTING
+        return ticket
+
+    def stop(self) -> None:
+        """Stop the shown turn (reply or reflection); it ends, is recorded and saved as usual."""
+        if self._current is not None:
+            self._current.cancel.set()
+
+    def new(self) -> None:
+        """Start a new conversation; run `reset_memory` on the worker. A turn in flight is
+        stopped and still saved, into the conversation it belongs to."""
+        self._abandon()
+        self._slot = _ConversationSlot()
+
+    def continue_last(self) -> LoadedConversation | None:
+        """Continue the latest saved conversation (None: there is none); run `restore` with
+        the result on the worker. Raises `ConversationError` or `OSError` when it cannot be
+        read, leaving the session as it was."""
+        path = self.store.latest()
+        if path is None:
+            return None
+        loaded = self.store.load(path)
+        conversation = self.store.continue_(path)
+        self._abandon()
+        self._slot = _ConversationSlot(conversation)
+        return loaded
+
+    def accept(self, sev: SessionEvent) -> list[ViewEvent]:
+        """Take one event from a worker: update the state, save a recorded turn, and return
+        what the view shows (nothing for an abandoned turn's events)."""
+        if sev.turn_id == 0:
+            self._accept_model_event(sev.event)
+            return [sev.event]
+        live = self._live.get(sev.turn_id)
+        if live is None:
+            logger.warning("event of an unknown turn %d dropped: %r", sev.turn_id, sev.event)
+            return []
+        event = sev.event
+        shown: list[ViewEvent] = []
+        if isinstance(event, (TurnRecorded, TurnFailed)):
+            del self._live[sev.turn_id]  # the turn's last event
+        if isinstance(event, TurnRecorded):
+            shown.extend(self._save(live.slot, event))
+        if not live.shown:
+            return shown
+        if live.ticket is self._current:
+            self._advance(live, event, sev.reflection)
+        if isinstance(event, (ReflectDelta, ReflectDone)) and not live.reflecting:
+            return shown  # a stopped turn's reflection is only recorded, never shown
+        return [event, *shown]
+
+    def _abandon(self) -> None:
+        for live in self._live.values():
+            live.shown = False
+            live.ticket.cancel.set()
+        self._current = None
+        self._phase = None
+        self._timings = {}
+
+    def _accept_model_event(self, event: object) -> None:
+        match event:
+            case ModelLoading():
+                self._model_state = SessionState.LOADING
+            case ModelLoaded(info=info):
+                self._model_state = SessionState.READY
+                self._model_name = info.name
+                self._persona_id = info.persona_id
+                self.persona_name = info.persona_name
+            case ModelFailed():
+                self._model_state = SessionState.ERROR
+            case PersonaChanged(persona_id=persona_id, name=name):
+                self._persona_id = persona_id
+                self.persona_name = name
+
+    def _advance(self, live: _LiveTurn, event: object, job: ReflectionJob | None) -> None:
+        """The shown turn's state and timings (ms since send, from the events' own `t`)."""
+        ms = round(getattr(event, "t", 0.0) * 1000.0, 2)
+        match event:
+            case ReactDelta():
+                self._timings.setdefault("first_react_ms", ms)
+            case ReactionReady():
+                self._timings.setdefault("reaction_applied_ms", ms)
+            case RespondDelta():
+                self._timings.setdefault("first_respond_ms", ms)
+                self._phase = SessionState.RESPONDING
+            case RespondDone():
+                self._timings["respond_done_ms"] = ms
+                if job is None or live.ticket.cancel.is_set():
+                    self._phase = None
+                else:
+                    live.reflecting = True
+                    self._phase = SessionState.REFLECTING
+            case ReflectDone():
+                self._timings["reflect_done_ms"] = ms
+                self._phase = None
+            case TurnFailed() | TurnRecorded():
+                self._phase = None
+
+    def _save(self, slot: _ConversationSlot, event: TurnRecorded) -> list[SaveFailed]:
+        try:
+            if slot.conversation is None:
+                slot.conversation = self.store.start(self._model_name, self._persona_id)
+            slot.conversation.append(event.record)
+        except OSError as exc:
+            logger.warning("turn not saved: %s", exc)
+            return [
+                SaveFailed(
+                    f"This turn could not be saved ({exc}). The conversation goes on; the turn "
+                    "is only missing from the saved file."
+                )
+            ]
+        return []
+
+    # -- work side -----------------------------------------------------------------------
+
+    @property
+    def pipeline(self) -> Pipeline | None:
+        return self._pipeline
+
+    @property
+    def backend(self) -> Backend | None:
+        """The loaded model, shared with the CartPole lab (which takes its lock per decision)."""
+        return self._pipeline.backend if self._pipeline is not None else None
+
+    def load(self, request: ModelRequest) -> Iterator[SessionEvent]:
+        """Load (or reload) the model: ModelLoading, then ModelLoaded or ModelFailed. A reload
+        keeps the conversation's memory. Iterating to the end also warms the prompt cache."""
+        t0 = time.perf_counter()
+        yield SessionEvent(0, ModelLoading(request.model_path or "embedded default model"))
+        try:
+            config = backend_config(request)
+            persona = load_persona(request.persona)
+            if self._guard is not None:
+                backend = self._guard.open(config, self._factory)
+            else:
+                backend = self._factory(config)
+        except NativeCrashError as exc:
+            yield SessionEvent(0, ModelFailed(str(exc), crashed=True, was_safe=request.safe))
+            return
+        except (ModelFileError, PersonaError) as exc:
+            yield SessionEvent(0, ModelFailed(str(exc)))
+            return
+        except Exception as exc:  # a failed load must never take the app down
+            logger.exception("model load failed")
+            yield SessionEvent(0, ModelFailed(f"Loading the model failed unexpectedly: {exc}"))
+            return
+        old = self._pipeline
+        memory = old.memory if old is not None else None
+        self._pipeline = Pipeline(backend, persona, pipeline_config(request), memory)
+        if old is not None:
+            old.backend.close()  # a reflection still on it ends with GenerationError
+        info = ModelInfo(
+            name=backend.name,
+            path=config.model_path,
+            load_s=time.perf_counter() - t0,
+            persona_id=request.persona,
+            persona_name=persona.name,
+            persona_voice=persona.voice,
+        )
+        yield SessionEvent(0, ModelLoaded(info))
+        # A message sent meanwhile queues behind this; it then starts from a warm cache.
+        self._pipeline.warm()
+
+    def configure(self, request: ModelRequest) -> Iterator[SessionEvent]:
+        """Persona and sampling changes that need no reload."""
+        if self._pipeline is None:
+            return
+        try:
+            persona = load_persona(request.persona)
+        except PersonaError as exc:
+            yield SessionEvent(0, ModelFailed(str(exc)))
+            return
+        self._pipeline.set_persona(persona)
+        self._pipeline.config = pipeline_config(request)
+        yield SessionEvent(0, PersonaChanged(request.persona, persona.name, persona.voice))
+
+    def respond(self, ticket: TurnTicket) -> Iterator[SessionEvent]:
+        """React and reply. Ends with the RespondDone that carries the `ReflectionJob` (run it
+        with `reflect`), with a TurnRecorded (stopped before a reply), or with TurnFailed."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            yield SessionEvent(ticket.id, TurnFailed("No model is loaded.", 0.0))
+            return
+        try:
+            for event in pipeline.respond(ticket.text, ticket.cancel):
+                job = None
+                if isinstance(event, RespondDone) and event.reflection is not None:
+                    job = ReflectionJob(ticket, pipeline, event.reflection)
+                yield SessionEvent(ticket.id, event, job)
+        except Exception as exc:  # the pipeline reports its own errors as events: a bug
+            logger.exception("turn failed")
+            message = f"The turn failed unexpectedly: {exc}"
+            yield SessionEvent(ticket.id, TurnFailed(message, 0.0))
+
+    def reflect(self, job: ReflectionJob) -> Iterator[SessionEvent]:
+        """The turn's reflection; ends with TurnRecorded (or TurnFailed). A stopped or
+        superseded turn is recorded without generating."""
+        try:
+            for event in job.pipeline.reflect(job.pending, job.ticket.cancel):
+                yield SessionEvent(job.ticket.id, event)
+        except Exception as exc:  # as above; the turn must still end
+            logger.exception("reflection failed")
+            message = f"The reflection failed unexpectedly: {exc}"
+            yield SessionEvent(job.ticket.id, TurnFailed(message, 0.0))
+
+    def reset_memory(self) -> None:
+        """After `new`: the model forgets the conversation."""
+        if self._pipeline is not None:
+            self._pipeline.reset()
+
+    def restore(self, loaded: LoadedConversation) -> None:
+        """After `continue_last`: the conversation's exchanges become the model's memory."""
+        if self._pipeline is not None:
+            self._pipeline.reset()
+            for exchange in to_exchanges(loaded):
+                self._pipeline.memory.add(exchange)
+
+    def close(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.backend.close()
+
+    # -- both sides in the calling thread --------------------------------------------------
+
+    def load_here(self, request: ModelRequest) -> list[ViewEvent]:
+        """`load` and `accept` in the calling thread (warming included)."""
+        return [shown for sev in self.load(request) for shown in self.accept(sev)]
+
+    def run_turn(self, text: str) -> Iterator[ViewEvent]:
+        """One whole turn in the calling thread: what the view would show, in order. Nothing
+        when the turn cannot start (see `send`)."""
+        ticket = self.send(text)
+        if ticket is None:
+            return
+        jobs: list[ReflectionJob] = []
+        for sev in self.respond(ticket):
+            if sev.reflection is not None:
+                jobs.append(sev.reflection)
+            yield from self.accept(sev)
+        for job in jobs:
+            for sev in self.reflect(job):
+                yield from self.accept(sev)

@@ -1,0 +1,82 @@
+"""The one translation of user settings (and command-line overrides) into engine configuration.
+
+`model_request` folds `Settings` and the overrides of a front end into a `ModelRequest`;
+`backend_config` and `pipeline_config` turn that into what `llm` and `chat` take. The window,
+the terminal chat and the benchmarks all go through here, so a setting means the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from empath_desktop.chat.pipeline import PipelineConfig
+from empath_desktop.llm.backend import BackendConfig, Sampling
+from empath_desktop.llm.model_files import default_adapter_path, default_model_path, resolve_model
+from empath_desktop.store.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    """What to load and how to sample: `model_path` None means the embedded default."""
+
+    model_path: str | None
+    persona: str
+    n_threads: int | None = None
+    temperature: float = 0.7
+    max_tokens: int = 200
+    safe: bool = False  # see BackendConfig.safe
+    # Apply the installed EMPATH adapter when the model is the embedded default.
+    use_adapter: bool = True
+    seed: int | None = None  # sampling seed; None: random
+    appraise: bool = True  # see PipelineConfig.appraise
+
+
+def model_request(
+    settings: Settings,
+    *,
+    model: str | None = None,
+    persona: str | None = None,
+    use_adapter: bool = True,
+    seed: int | None = None,
+    appraise: bool = True,
+) -> ModelRequest:
+    """`settings` with a front end's overrides: `model` and `persona` (command line) win over
+    Settings; `use_adapter` False turns the adapter off whatever Settings say. Cheap: the
+    embedded default model is only assembled by `backend_config`, in a worker.
+    """
+    choice = resolve_model(model, settings.model_path)
+    return ModelRequest(
+        model_path=str(choice.path) if choice.path else None,
+        persona=persona or settings.persona,
+        n_threads=settings.threads or None,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        safe=settings.safe_mode,
+        use_adapter=settings.use_adapter and use_adapter,
+        seed=seed,
+        appraise=appraise,
+    )
+
+
+def backend_config(request: ModelRequest) -> BackendConfig:
+    """The backend to open; the adapter only over the embedded model, when installed.
+
+    Raises `ModelFileError` when the embedded default model cannot be assembled.
+    """
+    adapter = default_adapter_path(request.model_path) if request.use_adapter else None
+    return BackendConfig(
+        model_path=request.model_path or str(default_model_path()),
+        n_threads=request.n_threads,
+        safe=request.safe,
+        lora_path=str(adapter) if adapter else None,
+    )
+
+
+def pipeline_config(request: ModelRequest) -> PipelineConfig:
+    return PipelineConfig(
+        respond_max_tokens=request.max_tokens,
+        sampling=Sampling(temperature=request.temperature, seed=request.seed),
+        appraise=request.appraise,
+    )
+
