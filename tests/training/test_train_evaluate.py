@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from empath_desktop.chat.pipeline import Pipeline, PipelineConfig
+from empath_desktop.chat.prompts import Exchange
+from tests.fakes import FakeBackend
 from training.empath.config import Config, EvalArgs, RunArgs
-from training.empath.evaluate import Answer, _markdown, summarise
+from training.empath.data import Prompt, prompt_builder
+from training.empath.evaluate import Answer, _markdown, render, summarise
 from training.empath.rewards import score
 
 GOOD = (
@@ -35,6 +39,21 @@ def test_summary_counts_format_and_labels() -> None:
         {"m": s}, {"n_prompts": 3, "split": "eval", "temperature": 0.7, "seed": 0, "max_tokens": 10}
     )
     assert "| format: well_formed | 33.3% |" in md
+
+
+@pytest.mark.parametrize("is_chat", [False, True])
+def test_evaluation_renders_a_prompt_exactly_as_the_app_does(is_chat: bool) -> None:
+    backend = FakeBackend()
+    backend.is_chat = is_chat
+    builder = prompt_builder()
+    history = (Exchange("I got a puppy!", "*beaming smile*", "How lovely!", "They are happy."),)
+    prompt = Prompt("p", "She chewed my shoes <b>.", history=history)
+    pipe = Pipeline(backend, builder.persona, PipelineConfig())
+    for exchange in history:
+        pipe.memory.add(exchange)
+    list(pipe.run_turn(prompt.text))
+    app_prompt = backend.prompts[0].removesuffix("<react>*")
+    assert render(backend, builder, prompt) == app_prompt
 
 
 @pytest.mark.model

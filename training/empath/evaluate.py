@@ -1,9 +1,10 @@
 """Evaluate GGUF models on held-out prompts: format compliance, rewards, reaction labels.
 
-Each model answers the same prompts, rendered by the app's prompt builder and sampled with a
-fixed seed through llama-cpp-python (the runtime the app uses). Every answer is scored by
-`rewards.score`, whose format part is `engine.tags.format_report`. The report is written as
-`report.json` (everything, per model and per category) and `report.md` (the summary tables).
+Each model answers the same prompts, rendered as the app renders them (its `PromptBuilder`, and
+the GGUF's chat template where the app's backend uses one) and sampled with a fixed seed through
+the app's own `LlamaBackend`. Every answer is scored by `rewards.score`, whose format part is
+`chat.tags.format_report`. The report is written as `report.json` (everything, per model and
+per category) and `report.md` (the summary tables).
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from training.empath.config import Config
-from training.empath.data import Prompt, load_data, prompt_builder, render_prompt
+from training.empath.data import Prompt, load_data, prompt_builder
 from training.empath.rewards import COMPONENTS, ScoreReport, reaction_label_counts, score
+
+if TYPE_CHECKING:
+    from empath_desktop.chat.prompts import PromptBuilder
+    from empath_desktop.llm.backend import Backend
 
 logger = logging.getLogger(__name__)
 
@@ -53,40 +58,55 @@ def resolve_spec(spec: str) -> tuple[Path, Path | None, str]:
     return model, None, spec if spec == "embedded" else model.name
 
 
+def render(backend: Backend, builder: PromptBuilder, prompt: Prompt) -> str:
+    """The prompt as the app's pipeline renders it for this backend: the GGUF's chat template
+    over the builder's messages for a chat model, the builder's transcript otherwise (no
+    reflection notes: the dataset's prompts carry none)."""
+    if backend.is_chat:
+        return backend.render_chat(builder.messages(prompt.history, (), prompt.text))
+    return builder.transcript(prompt.history, (), prompt.text)
+
+
 def generate_answers(
     cfg: Config, model: Path, prompts: Sequence[Prompt], lora: Path | None = None
 ) -> list[Answer]:
-    """One sampled answer per prompt, seeded per prompt so every model sees the same draws."""
-    from empath_desktop.llm.backend import open_llama
+    """One sampled answer per prompt, seeded per prompt so every model sees the same draws.
+    The model runs in the app's backend and sees the app's prompts; it writes its own tags
+    (no scaffold), so the format scores are the model's own."""
+    from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
 
     data = load_data(Path(cfg.data.data_dir) if cfg.data.data_dir else None)
     builder = prompt_builder(cfg.data.persona, cfg.eval.few_shot)
     e = cfg.eval
-    llm = open_llama(
-        str(model),
-        lora_path=str(lora) if lora is not None else None,
-        n_ctx=e.n_ctx,
-        n_threads=e.n_threads,
-        seed=cfg.run.seed,
-        verbose=False,
+    backend = LlamaBackend(
+        BackendConfig(
+            model_path=str(model),
+            n_ctx=e.n_ctx,
+            n_threads=e.n_threads,
+            lora_path=str(lora) if lora is not None else None,
+        )
     )
+    if backend.is_chat != (cfg.model.prompt_style == "chat"):
+        logger.warning(
+            "%s was trained with %s prompts but the app talks to it through %s: evaluating "
+            "what the app does",
+            backend.name,
+            cfg.model.prompt_style,
+            "its chat template" if backend.is_chat else "a transcript",
+        )
     answers = []
     try:
         for index, prompt in enumerate(prompts):
-            rendered = render_prompt(builder, prompt, cfg.model.prompt_style)
-            sampling = {
-                "max_tokens": e.max_tokens,
-                "temperature": e.temperature,
-                "top_p": e.top_p,
-                "seed": cfg.run.seed + index,
-            }
+            sampling = Sampling(temperature=e.temperature, top_p=e.top_p, seed=cfg.run.seed + index)
             start = time.perf_counter()
-            if isinstance(rendered, str):
-                out = llm.create_completion(rendered, stop=list(builder.turn_stops), **sampling)
-                text = str(out["choices"][0]["text"])
-            else:  # chat models: the GGUF's own chat template renders the messages
-                reply = llm.create_chat_completion(messages=rendered, **sampling)
-                text = str(reply["choices"][0]["message"]["content"] or "")
+            text = "".join(
+                backend.stream(
+                    render(backend, builder, prompt),
+                    max_tokens=e.max_tokens,
+                    stop=builder.turn_stops,
+                    sampling=sampling,
+                )
+            )
             context = {
                 "user": prompt.text,
                 "category": prompt.category,
@@ -104,7 +124,7 @@ def generate_answers(
             )
             logger.debug("%s: %r", prompt.id, text)
     finally:
-        llm.close()
+        backend.close()
     return answers
 
 
