@@ -28,8 +28,9 @@ import itertools  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from empath_desktop.app import prefer_ui_thread  # noqa: E402
 from empath_desktop.store.settings import Settings  # noqa: E402
-from empath_desktop.ui.main_window import MainWindow, prefer_ui_thread  # noqa: E402
+from empath_desktop.ui.main_window import MainWindow  # noqa: E402
 
 MESSAGES = [
     "Hi! I just got back from hiking in the mountains.",
@@ -60,7 +61,7 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=3)
     args = ap.parse_args()
 
-    prefer_ui_thread()  # as the app's run_app does
+    prefer_ui_thread()  # as the app does for the window
     app = QApplication([])
     window = MainWindow(Settings(voice_enabled=False))
     window_clock, avatar_clock = PaintClock(), PaintClock()

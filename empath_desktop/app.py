@@ -173,6 +173,58 @@ def _chat(args: argparse.Namespace) -> int:
         backend.close()
 
 
+def prefer_ui_thread() -> None:
+    """Hand the GIL over more often than the default 5 ms: the engine thread runs Python
+    between llama.cpp calls for every token, and a UI thread kept waiting for the GIL misses
+    its 60 Hz frame."""
+    sys.setswitchinterval(0.001)
+
+
+def _gui(args: argparse.Namespace) -> int:
+    """The window on the user's settings and conversations, optionally playing a script."""
+    from PySide6.QtWidgets import QApplication
+
+    from empath_desktop.session import ChatSession
+    from empath_desktop.store.settings import load_settings
+    from empath_desktop.ui.main_window import MainWindow
+    from empath_desktop.ui.script_player import ScriptPlayer, read_script
+    from empath_desktop.ui.settings_dialog import apply_theme
+
+    messages = None
+    if args.script is not None:
+        try:
+            messages = read_script(args.script)
+        except OSError as exc:
+            logger.error("cannot read script %s: %s", args.script, exc)
+            return 2
+    prefer_ui_thread()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("EMPATH Desktop")
+    settings = load_settings()
+    apply_theme(app, settings.theme)
+    window = MainWindow(
+        settings,
+        model_override=args.model,
+        persona_override=args.persona,
+        session=ChatSession(),
+    )
+    window.show()
+    exit_code = 0
+    if messages is not None:
+        player = ScriptPlayer(window, messages, args.record)
+
+        def on_finished(code: int) -> None:
+            nonlocal exit_code
+            exit_code = code
+            if args.exit_when_done:
+                window.close()
+
+        player.sig_finished.connect(on_finished)
+        player.start()
+    status = app.exec()
+    return exit_code or status
+
+
 def _avatar_sheet(args: argparse.Namespace) -> int:
     from empath_desktop.avatar.sheet import render_contact_sheet
 
@@ -205,9 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _avatar_sheet(args)
     if args.command == "models":
         return _models(args)
-    from empath_desktop.ui.main_window import run_app
-
-    return run_app(args)
+    return _gui(args)
 
 
 if __name__ == "__main__":  # `python -m empath_desktop.app`, as evaluators run it

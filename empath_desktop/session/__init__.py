@@ -12,6 +12,7 @@ from empath_desktop.session.chat_session import (
     SaveFailed,
     SessionEvent,
     SessionState,
+    StageReached,
     TurnTicket,
     ViewEvent,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "SaveFailed",
     "SessionEvent",
     "SessionState",
+    "StageReached",
     "TurnTicket",
     "ViewEvent",
     "backend_config",

@@ -110,6 +110,14 @@ class SaveFailed:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class StageReached:
+    """The shown turn reached a stage as the user sees it, after that stage's event:
+    "reaction" (the first reaction applied), "respond_done", "reflect_done" or "failed"."""
+
+    stage: str
+
+
 ModelEvent = ModelLoading | ModelLoaded | ModelFailed | PersonaChanged
 
 
@@ -142,8 +150,9 @@ class SessionEvent:
     reflection: ReflectionJob | None = None
 
 
-# What `accept` gives the view: the events of shown turns, model events and save failures.
-ViewEvent = PipelineEvent | ModelEvent | SaveFailed
+# What `accept` gives the view: the events of shown turns, the stages the shown turn reached,
+# model events and save failures.
+ViewEvent = PipelineEvent | ModelEvent | StageReached | SaveFailed
 
 
 class _ConversationSlot:
@@ -273,10 +282,10 @@ class ChatSession:
             shown.extend(self._save(live.slot, event))
         if not live.shown:
             return shown
-        if live.ticket is self._current:
-            self._advance(live, event, sev.reflection)
         if isinstance(event, (ReflectDelta, ReflectDone)) and not live.reflecting:
             return shown  # a stopped turn's reflection is only recorded, never shown
+        if live.ticket is self._current:
+            shown = self._advance(live, event, sev.reflection) + shown
         return [event, *shown]
 
     def _abandon(self) -> None:
@@ -302,19 +311,25 @@ class ChatSession:
                 self._persona_id = persona_id
                 self.persona_name = name
 
-    def _advance(self, live: _LiveTurn, event: object, job: ReflectionJob | None) -> None:
-        """The shown turn's state and timings (ms since send, from the events' own `t`)."""
+    def _advance(
+        self, live: _LiveTurn, event: object, job: ReflectionJob | None
+    ) -> list[ViewEvent]:
+        """The shown turn's state and timings (ms since send, from the events' own `t`);
+        returns the stage it reached, if any."""
         ms = round(getattr(event, "t", 0.0) * 1000.0, 2)
+        reached = ""
         match event:
             case ReactDelta():
                 self._timings.setdefault("first_react_ms", ms)
-            case ReactionReady():
-                self._timings.setdefault("reaction_applied_ms", ms)
+            case ReactionReady() if "reaction_applied_ms" not in self._timings:
+                self._timings["reaction_applied_ms"] = ms
+                reached = "reaction"
             case RespondDelta():
                 self._timings.setdefault("first_respond_ms", ms)
                 self._phase = SessionState.RESPONDING
             case RespondDone():
                 self._timings["respond_done_ms"] = ms
+                reached = "respond_done"
                 if job is None or live.ticket.cancel.is_set():
                     self._phase = None
                 else:
@@ -322,9 +337,14 @@ class ChatSession:
                     self._phase = SessionState.REFLECTING
             case ReflectDone():
                 self._timings["reflect_done_ms"] = ms
+                reached = "reflect_done"
                 self._phase = None
-            case TurnFailed() | TurnRecorded():
+            case TurnFailed():
+                reached = "failed"
                 self._phase = None
+            case TurnRecorded():
+                self._phase = None
+        return [StageReached(reached)] if reached else []
 
     def _save(self, slot: _ConversationSlot, event: TurnRecorded) -> list[SaveFailed]:
         try:

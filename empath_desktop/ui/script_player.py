@@ -12,11 +12,14 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from empath_desktop.chat.pipeline import TurnRecord
-from empath_desktop.ui.main_window import MainWindow
+
+if TYPE_CHECKING:  # the window is given to the player by the composition root (app.py)
+    from empath_desktop.ui.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The engine worker applies the installed EMPATH adapter to the embedded model only, and the
+"""The session applies the installed EMPATH adapter to the embedded model only, and the
 `use_adapter` setting turns it off. A recording factory stands in for llama.cpp."""
 
 from __future__ import annotations
@@ -9,44 +9,47 @@ import pytest
 
 from empath_desktop.llm.backend import BackendConfig
 from empath_desktop.llm.model_files import DEFAULT_ADAPTER_NAME
-from empath_desktop.ui.workers import EngineWorker, ModelRequest
+from empath_desktop.session import ChatSession, ModelFailed, ModelRequest
+from empath_desktop.store.conversations import ConversationStore
 from tests.fakes import FakeBackend
 from tests.files import write_named_gguf
 
 
-def test_engine_worker_loads_the_adapter_for_the_embedded_model_only(
+def test_the_session_loads_the_adapter_for_the_embedded_model_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from empath_desktop.llm import model_files
-    from empath_desktop.ui import workers
+    from empath_desktop.session import config
 
     adapter = tmp_path / "models" / DEFAULT_ADAPTER_NAME
     adapter.parent.mkdir()
     monkeypatch.setattr(model_files, "adapter_install_path", lambda: adapter)
     embedded = tmp_path / "embedded.gguf"
-    monkeypatch.setattr(workers, "default_model_path", lambda *a: embedded)
+    monkeypatch.setattr(config, "default_model_path", lambda *a: embedded)
     configs: list[BackendConfig] = []
 
     def factory(config: BackendConfig) -> FakeBackend:
         configs.append(config)
         return FakeBackend()
 
-    worker = EngineWorker(backend_factory=factory)
-    failures: list[str] = []
-    worker.sig_model_failed.connect(failures.append)
+    session = ChatSession(ConversationStore(tmp_path / "c"), backend_factory=factory)
+
+    def load(request: ModelRequest) -> None:
+        shown = session.load_here(request)
+        assert not [e for e in shown if isinstance(e, ModelFailed)], shown
+
     try:
-        worker.load(ModelRequest(model_path=None, persona="empath"))
-        assert not failures, failures
+        load(ModelRequest(model_path=None, persona="empath"))
         assert configs[-1].lora_path is None  # nothing installed: the plain model, no error
 
         write_named_gguf(adapter, "EMPATH adapter")
-        worker.load(ModelRequest(model_path=None, persona="empath"))
+        load(ModelRequest(model_path=None, persona="empath"))
         assert configs[-1].model_path == str(embedded)
         assert configs[-1].lora_path == str(adapter)
-        worker.load(ModelRequest(model_path=None, persona="empath", use_adapter=False))
+        load(ModelRequest(model_path=None, persona="empath", use_adapter=False))
         assert configs[-1].lora_path is None
         other = write_named_gguf(tmp_path / "other.gguf", "another model")
-        worker.load(ModelRequest(model_path=str(other), persona="empath"))
+        load(ModelRequest(model_path=str(other), persona="empath"))
         assert configs[-1].lora_path is None
     finally:
-        worker.close()
+        session.close()

@@ -13,10 +13,10 @@ import pytest
 
 from empath_desktop.llm.backend import BackendConfig
 from empath_desktop.llm.probe import CRASH_ENV_VAR
+from empath_desktop.session import ChatSession, ModelLoading
 from empath_desktop.store.conversations import ConversationStore
 from empath_desktop.store.settings import Settings, load_settings
 from empath_desktop.ui.main_window import MainWindow
-from empath_desktop.ui.workers import EngineWorker
 from empath_desktop.voice.sinks import NullSink
 from tests.fakes import DEFAULT_SCRIPT, FakeBackend
 from tests.waiting import wait_for
@@ -29,12 +29,11 @@ def make_window(qtbot):
     """Windows made by a test are shut down at its end (threads joined), then closed."""
     windows: list[MainWindow] = []
 
-    def make(engine=None, model=None, store=None, voice_sink=None, **settings):
+    def make(session=None, model=None, voice_sink=None, **settings):
         window = MainWindow(
             Settings(**settings),
-            engine=engine,
+            session=session,
             model_override=model,
-            store=store,
             voice_sink=voice_sink,
         )
         qtbot.addWidget(window)
@@ -47,11 +46,15 @@ def make_window(qtbot):
         window.shutdown()
 
 
-def fake_engine(script: dict[str, list[str]] | None = None, delay_s: float = 0.0) -> EngineWorker:
+def fake_session(
+    script: dict[str, list[str]] | None = None,
+    delay_s: float = 0.0,
+    store: ConversationStore | None = None,
+) -> ChatSession:
     def factory(_config: BackendConfig) -> FakeBackend:
         return FakeBackend(script, delay_s=delay_s)
 
-    return EngineWorker(backend_factory=factory)
+    return ChatSession(store, backend_factory=factory)
 
 
 def wait_ready(qtbot, window: MainWindow) -> None:
@@ -82,12 +85,12 @@ def test_window_loads_the_real_model_runs_a_turn_and_closes(
     assert timings["reaction_applied_ms"] <= timings["first_respond_ms"]
     assert timings["respond_done_ms"] <= timings["reflect_done_ms"]
     window.close()
-    assert not window._threads
+    assert not window.bridge.running
 
 
 def test_stop_mid_respond(qtbot, make_window) -> None:
     script = {**DEFAULT_SCRIPT, "respond": [" word"] * 200}
-    window = make_window(engine=fake_engine(script, delay_s=0.01))
+    window = make_window(session=fake_session(script, delay_s=0.01))
     wait_ready(qtbot, window)
     window.send("Tell me everything.")
     qtbot.waitUntil(lambda: window.state == "responding")
@@ -101,7 +104,7 @@ def test_stop_mid_respond(qtbot, make_window) -> None:
 
 def test_new_message_mid_reflection_cancels_it_and_starts_at_once(qtbot, make_window) -> None:
     script = {**DEFAULT_SCRIPT, "reflect": [" thinking"] * 500}
-    window = make_window(engine=fake_engine(script, delay_s=0.005))
+    window = make_window(session=fake_session(script, delay_s=0.005))
     wait_ready(qtbot, window)
     records = []
     window.sig_turn_recorded.connect(records.append)
@@ -120,7 +123,7 @@ def test_new_message_mid_reflection_cancels_it_and_starts_at_once(qtbot, make_wi
 
 def test_reply_with_markup_is_shown_literally(qtbot, make_window) -> None:
     nasty = ['<b>bold</b> <a href="http://x">link</a>', " [md](http://y) <img src=x>"]
-    window = make_window(engine=fake_engine({**DEFAULT_SCRIPT, "respond": nasty}))
+    window = make_window(session=fake_session({**DEFAULT_SCRIPT, "respond": nasty}))
     wait_ready(qtbot, window)
     with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
         window.send("<i>user markup</i>")
@@ -197,7 +200,7 @@ def test_script_record_exit_when_done(tmp_path: Path, default_model) -> None:
 
 def test_conversation_is_saved_and_can_be_continued(qtbot, make_window, tmp_path: Path) -> None:
     store = ConversationStore(tmp_path / "conversations")
-    first = make_window(engine=fake_engine(), store=store)
+    first = make_window(session=fake_session(store=store))
     wait_ready(qtbot, first)
     with qtbot.waitSignal(first.sig_turn_recorded, timeout=5000):
         first.send("Remember the word pineapple.")
@@ -207,32 +210,34 @@ def test_conversation_is_saved_and_can_be_continued(qtbot, make_window, tmp_path
     assert saved.turns[0].reflect == "They seem friendly."
     first.shutdown()
 
-    engine = fake_engine()
-    second = make_window(engine=engine, store=store)
+    session = fake_session(store=store)
+    second = make_window(session=session)
     wait_ready(qtbot, second)
     assert "last conversation" in second.banner.text()
     second.banner.trigger_action()
     assert "Remember the word pineapple." in second.chat.transcript()
-    qtbot.waitUntil(lambda: len(engine.pipeline.memory.exchanges) == 1)
+    qtbot.waitUntil(lambda: len(session.pipeline.memory.exchanges) == 1)
     with qtbot.waitSignal(second.sig_turn_recorded, timeout=5000):
         second.send("What was the word?")
-    assert "pineapple" in engine.pipeline.backend.prompts[-3]
+    assert "pineapple" in session.pipeline.backend.prompts[-3]
     assert len(store.load(store.latest()).turns) == 2
 
 
 def test_settings_change_without_reload_reconfigures_the_pipeline(qtbot, make_window) -> None:
-    engine = fake_engine()
-    window = make_window(engine=engine)
+    session = fake_session()
+    window = make_window(session=session)
     wait_ready(qtbot, window)
     loads = []
-    engine.sig_model_loading.connect(loads.append)
+    window.bridge.sig_event.connect(
+        lambda event: loads.append(event) if isinstance(event, ModelLoading) else None
+    )
     window.apply_settings(
         replace(window.settings, temperature=0.2, avatar_look="nova", persona="newton")
     )
-    qtbot.waitUntil(lambda: engine.pipeline.config.sampling.temperature == 0.2)
+    qtbot.waitUntil(lambda: session.pipeline.config.sampling.temperature == 0.2)
     assert not loads
     assert window.avatar.look.name == "nova"
-    qtbot.waitUntil(lambda: window._persona_name == "Sir Isaac Newton")
+    qtbot.waitUntil(lambda: window.session.persona_name == "Sir Isaac Newton")
     with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
         window.send("Who are you?")
     assert "Sir Isaac Newton: " in window.chat.transcript()
@@ -240,7 +245,7 @@ def test_settings_change_without_reload_reconfigures_the_pipeline(qtbot, make_wi
 
 def test_voice_speaks_the_reply_and_drives_the_mouth(qtbot, make_window) -> None:
     window = make_window(
-        engine=fake_engine(), voice_sink=lambda: NullSink(realtime=True), voice_enabled=True
+        session=fake_session(), voice_sink=lambda: NullSink(realtime=True), voice_enabled=True
     )
     wait_ready(qtbot, window)
     assert window.voice.active, window.voice_label.text()
@@ -252,7 +257,7 @@ def test_voice_speaks_the_reply_and_drives_the_mouth(qtbot, make_window) -> None
 
 
 def test_without_an_audio_device_voice_is_off_and_chat_works(qtbot, make_window) -> None:
-    window = make_window(engine=fake_engine(), voice_enabled=True)
+    window = make_window(session=fake_session(), voice_enabled=True)
     wait_ready(qtbot, window)
     if window.voice.active:
         pytest.skip("this machine has a real audio output device")
@@ -262,7 +267,7 @@ def test_without_an_audio_device_voice_is_off_and_chat_works(qtbot, make_window)
 
 
 def test_presentation_mode_hides_chrome_and_enlarges_text(qtbot, make_window) -> None:
-    window = make_window(engine=fake_engine())
+    window = make_window(session=fake_session())
     wait_ready(qtbot, window)
     size = window.chat.font().pointSizeF()
     window.toggle_presentation()
@@ -275,14 +280,14 @@ def test_presentation_mode_hides_chrome_and_enlarges_text(qtbot, make_window) ->
 
 def test_new_conversation_mid_reply_starts_clean(qtbot, make_window) -> None:
     script = {**DEFAULT_SCRIPT, "respond": [" word"] * 300}
-    engine = fake_engine(script, delay_s=0.01)
-    window = make_window(engine=engine)
+    session = fake_session(script, delay_s=0.01)
+    window = make_window(session=session)
     wait_ready(qtbot, window)
     window.send("Talk for a while.")
     qtbot.waitUntil(lambda: window.state == "responding")
     window.new_conversation()
     assert window.state == "ready" and window.chat.transcript() == ""
-    qtbot.waitUntil(lambda: not engine.pipeline.memory.exchanges, timeout=5000)
+    qtbot.waitUntil(lambda: not session.pipeline.memory.exchanges, timeout=5000)
     with qtbot.waitSignal(window.sig_turn_recorded, timeout=10_000):
         window.send("Fresh start")
     transcript = window.chat.transcript()
@@ -298,15 +303,15 @@ def test_stop_or_new_after_the_reply_but_before_the_view_saw_it(
     its events yet, the user presses Stop or New. The next turn must run normally and the
     first one must still be saved."""
     store = ConversationStore(tmp_path / "conversations")
-    engine = fake_engine()
-    window = make_window(engine=engine, store=store)
+    session = fake_session(store=store)
+    window = make_window(session=session)
     wait_ready(qtbot, window)
     records = []
     window.sig_turn_recorded.connect(records.append)
     window.send("First message")
     # No Qt event processing here: the view cannot handle the engine's events until this
     # test returns to the event loop; the engine meanwhile finishes the reply.
-    assert wait_for(lambda: len(engine.pipeline.memory.exchanges) == 1)
+    assert wait_for(lambda: len(session.pipeline.memory.exchanges) == 1)
     if press == "stop":
         window.stop()
     else:

@@ -24,7 +24,6 @@ from PySide6.QtCore import (
     QPointF,
     QRectF,
     Qt,
-    QThread,
     QTimer,
     Signal,
     Slot,
@@ -54,6 +53,7 @@ from empath_desktop.lab.teachers import make_teacher
 from empath_desktop.lab.verbalise import VERBALISERS, VerbaliserName, verbalise
 from empath_desktop.llm.backend import Backend
 from empath_desktop.resources import assets_dir
+from empath_desktop.ui.workers import start_in_thread, stop_threads
 
 logger = logging.getLogger(__name__)
 
@@ -473,9 +473,6 @@ class CartPolePanelWidget(QWidget):
 
     def _build_worker(self) -> None:
         self._worker = CartPoleWorker(self._backend)
-        self._thread = QThread()
-        self._thread.setObjectName("cartpole-worker")
-        self._worker.moveToThread(self._thread)
         self.sig_start_requested.connect(self._worker.start)
         self.sig_pause_requested.connect(self._worker.set_paused)
         self.sig_step_requested.connect(self._worker.step_once)
@@ -485,8 +482,8 @@ class CartPolePanelWidget(QWidget):
         self._worker.sig_ticked.connect(self._on_worker_ticked)
         self._worker.sig_failed.connect(self._on_worker_failed)
         self._worker.sig_started.connect(self._on_worker_started)
+        self._thread = start_in_thread(self._worker, "cartpole-worker")
         self._thread.finished.connect(self._worker.deleteLater)
-        self._thread.start()
 
     # -- public API ------------------------------------------------------------------------
 
@@ -578,8 +575,7 @@ class CartPolePanelWidget(QWidget):
         self._frame_timer.stop()
         self._plot_timer.stop()
         self.sig_stop_requested.emit()
-        self._thread.quit()
-        self._thread.wait()
+        stop_threads([self._thread])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.shutdown()
