@@ -1,0 +1,130 @@
+"""What a user tells about themselves, as short notes a later conversation can recall.
+
+Extraction is by patterns, not by the model: a 270M model asked to list facts invents some and
+misses others, while people state names, pets, places, work, dates and plans in a few fixed
+ways. Each fact has a `key` naming its slot ("home", "pet:dog", "name"), so a newer statement
+of the same slot supersedes the older one ("I moved to Berlin" replaces "I live in Paris"),
+and a `text` written in the second person, ready to be put into the model's notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A name or place: one to three capitalised words ("Rex", "New York", "São Paulo").
+_PROPER = r"([A-ZÀ-Þ][\w'-]+(?:\s+(?:[A-ZÀ-Þ][\w'-]+|de|da|del|van|von|of)){0,2})"
+# A short free phrase, up to the end of the clause.
+_PHRASE = r"([^.,;!?\n]{2,60})"
+_ANIMALS = (
+    "dog|cat|puppy|kitten|rabbit|bunny|hamster|parrot|bird|horse|fish|turtle|tortoise|"
+    "guinea pig|ferret|snake|lizard|pony"
+)
+_KIN = (
+    "wife|husband|partner|girlfriend|boyfriend|son|daughter|mother|mom|mum|father|dad|"
+    "sister|brother|grandmother|grandma|grandfather|grandpa|aunt|uncle|cousin|friend|"
+    "best friend|boss|roommate|fiancée|fiancee|fiancé|fiance|baby"
+)
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = rf"((?:on\s+)?(?:{_DAY}\s+(?:of\s+)?(?:{_MONTHS})|(?:{_MONTHS})\s+{_DAY}))"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """`key` names the slot a newer fact of the same key replaces; `importance` in [0, 1]."""
+
+    key: str
+    text: str
+    importance: float
+
+
+def _clean(value: str) -> str:
+    value = re.sub(r"\s+", " ", value).strip(" '\"")
+    return re.sub(r"\s+(?:and|but|so|because|which|who)\b.*$", "", value, flags=re.IGNORECASE)
+
+
+# (pattern, key template, text template, importance), tried in order on every sentence; `{1}`,
+# `{2}` are the groups. The words around a slot match in any case (`(?i:…)`); a `_PROPER` slot
+# stays case-sensitive, as its capital letter is what tells a name from an ordinary word.
+_RULES: tuple[tuple[re.Pattern[str], str, str, float], ...] = (
+    (re.compile(r"\b(?i:my name is|call me|my name's|i'm called|i am called)\s+"
+                r"(?!(?i:not|just|so|too|very|really|a|an|the)\b)([A-Za-zÀ-ÿ][\w'-]+)"), "name",
+     "The user's name is {1}.", 1.0),
+    (re.compile(rf"\b(?i:my) ({_ANIMALS})(?:'s name is| is called| is named|,? named|,? called)"
+                rf"\s+{_PROPER}"),
+     "pet:{1}", "The user's {1} is called {2}.", 0.9),
+    (re.compile(rf"\b(?i:i have|i've got|we have|i got|we got) (?i:a|an|two|three) ({_ANIMALS})s?"
+                rf"(?: (?i:called|named))\s+{_PROPER}"),
+     "pet:{1}", "The user's {1} is called {2}.", 0.9),
+    (re.compile(rf"\b(?i:my) ({_KIN})(?:'s name is| is called| is named|,? named|,? called)?"
+                rf",?\s+{_PROPER}(?=\s*(?:[.,;!?]|$|\s(?i:is|was|and|just|will|has|had|who)\b))"),
+     "kin:{1}", "The user's {1} is {2}.", 0.8),
+    (re.compile(rf"\b(?i:i(?:'ve| have)? (?:just )?moved to|we(?:'ve| have)? (?:just )?moved to)"
+                rf"\s+{_PROPER}"),
+     "home", "The user lives in {1} (moved there recently).", 0.85),
+    (re.compile(r"\b(?i:i live in|i'm living in|i am living in|we live in|i'm based in)\s+"
+                + _PROPER),
+     "home", "The user lives in {1}.", 0.8),
+    (re.compile(rf"\b(?i:i'm from|i am from|i come from|i grew up in)\s+{_PROPER}"),
+     "origin", "The user comes from {1}.", 0.7),
+    (re.compile(rf"\b(?i:i work as|i'm working as|i am working as)\s+{_PHRASE}"),
+     "work", "The user works as {1}.", 0.75),
+    (re.compile(rf"\b(?i:i work at|i work for|i'm working at|i am working at)\s+{_PROPER}"),
+     "workplace", "The user works at {1}.", 0.7),
+    (re.compile(r"\b(?i:i'm a|i am a|i'm an|i am an)\s+((?:\w+\s+)?(?:teacher|nurse|doctor|"
+                r"engineer|developer|programmer|student|designer|artist|writer|lawyer|chef|"
+                r"cook|musician|accountant|pilot|driver|farmer|scientist|researcher|"
+                r"manager|librarian|carpenter|plumber|electrician|firefighter|paramedic|"
+                r"pharmacist|vet|veterinarian|journalist|photographer|baker|barista|"
+                r"mechanic|architect|therapist|dentist|professor|translator))\b",
+                re.IGNORECASE),
+     "work", "The user works as a {1}.", 0.75),
+    (re.compile(rf"\b(?i:my birthday is|my birthday's|i was born)\s+{_DATE}", re.IGNORECASE),
+     "birthday", "The user's birthday is {1}.", 0.85),
+    (re.compile(r"\b(?i:my favou?rite) (\w+(?: \w+)?) (?i:is|are)\s+" + _PHRASE),
+     "favourite:{1}", "The user's favourite {1} is {2}.", 0.6),
+    (re.compile(r"\b(?i:i'm allergic to|i am allergic to)\s+" + _PHRASE),
+     "allergy", "The user is allergic to {1}.", 0.8),
+    (re.compile(r"\b(?i:i'm learning|i am learning|i'm studying|i am studying)\s+" + _PHRASE),
+     "learning", "The user is learning {1}.", 0.6),
+    (re.compile(r"\b(?i:i play the|i play)\s+" + _PHRASE),
+     "plays", "The user plays {1}.", 0.5),
+    (re.compile(r"\b(?i:i'm going to|i am going to|i'm planning to|i plan to|i will|i'll)\s+"
+                r"((?:visit|travel to|fly to|go to|run|start|move to|marry|get married|"
+                r"take|finish|apply|interview)\b[^.,;!?\n]{0,50})"),
+     "plan:{1}", "The user plans to {1}.", 0.6),
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+def _slot(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def extract_facts(text: str) -> list[Fact]:
+    """The facts a user message states about the user, in order; one per slot (the last)."""
+    found: dict[str, Fact] = {}
+    for sentence in _sentences(text):
+        if sentence.rstrip().endswith("?"):
+            continue  # a question asks; it does not tell
+        for pattern, key, template, importance in _RULES:
+            for match in pattern.finditer(sentence):
+                groups = [_clean(g) for g in match.groups()]
+                if not all(groups):
+                    continue
+                if key == "name":
+                    groups[0] = groups[0][0].upper() + groups[0][1:]
+                elif key.endswith(":{1}") and not key.startswith("plan:"):
+                    groups[0] = groups[0].lower()  # "Dog" and "dog" are one slot
+                slot_key = key.format(None, *(_slot(g) for g in groups))
+                if slot_key.startswith("plan:"):
+                    slot_key = "plan:" + _slot(" ".join(groups[0].split()[:2]))
+                fact_text = template.format(None, *groups)
+                found[slot_key] = Fact(slot_key, fact_text, importance)
+    return list(found.values())
