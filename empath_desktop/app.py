@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         "else on stdout",
     )
     chat.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="continue the latest saved conversation (the window's or the terminal's): the "
+        "model remembers it and new turns are appended to its file",
+    )
+    chat.add_argument(
         "--seed", type=int, metavar="N", help="sampling seed, for repeatable runs (default: random)"
     )
     chat.add_argument(
@@ -126,51 +133,43 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from empath_desktop.chat.pipeline import Pipeline, PipelineConfig
-    from empath_desktop.chat.prompts import PersonaError, load_persona
     from empath_desktop.cli.chat import claim_stdout, run_chat, run_chat_jsonl
-    from empath_desktop.llm.backend import BackendConfig, Sampling
-    from empath_desktop.llm.model_files import (
-        ModelFileError,
-        default_adapter_path,
-        default_model_path,
-        resolve_model,
-    )
-    from empath_desktop.llm.probe import ModelGuard
+    from empath_desktop.session import ChatSession, ModelFailed, model_request
+    from empath_desktop.store.conversations import ConversationError
     from empath_desktop.store.settings import load_settings
 
     # Before the model loads: nothing but the JSON lines may reach stdout.
     json_out = claim_stdout() if args.jsonl else None
-    settings = load_settings()
-    try:
-        choice = resolve_model(args.model, settings.model_path)
-        path = choice.path or default_model_path()
-        use_adapter = settings.use_adapter and not args.no_adapter
-        adapter = default_adapter_path(choice.path) if use_adapter else None
-        backend = ModelGuard().open(
-            BackendConfig(
-                model_path=str(path),
-                n_threads=settings.threads or None,
-                safe=settings.safe_mode,
-                lora_path=str(adapter) if adapter else None,
-            )
-        )
-        persona = load_persona(args.persona or settings.persona)
-    except (ModelFileError, PersonaError) as exc:
-        print(f"empath: {exc}", file=sys.stderr)
-        return 2
-    config = PipelineConfig(
-        respond_max_tokens=settings.max_tokens,
-        sampling=Sampling(temperature=settings.temperature, seed=args.seed),
+    request = model_request(
+        load_settings(),
+        model=args.model,
+        persona=args.persona,
+        use_adapter=not args.no_adapter,
+        seed=args.seed,
         appraise=not args.no_appraisal,
     )
+    session = ChatSession()
     try:
-        pipeline = Pipeline(backend, persona, config)
+        failed = [e for e in session.load_here(request) if isinstance(e, ModelFailed)]
+        if failed:
+            print(f"empath: {failed[0].message}", file=sys.stderr)
+            return 2
+        if args.resume:
+            try:
+                loaded = session.continue_last()
+            except (ConversationError, OSError) as exc:
+                print(f"empath: could not continue the last conversation: {exc}", file=sys.stderr)
+                return 2
+            if loaded is None:
+                logger.info("no saved conversation to continue: starting a new one")
+            else:
+                session.restore(loaded)
+                logger.info("continuing %s (%d turns)", loaded.path.name, len(loaded.turns))
         if json_out is not None:
-            return run_chat_jsonl(pipeline, out=json_out)
-        return run_chat(pipeline, hide_reflections=args.hide_reflections)
+            return run_chat_jsonl(session, out=json_out)
+        return run_chat(session, hide_reflections=args.hide_reflections)
     finally:
-        backend.close()
+        session.close()
 
 
 def prefer_ui_thread() -> None:

@@ -2,7 +2,8 @@
 
 The reaction appears as one line the moment it is parsed, the reply streams, the reflection
 follows dimmed (or hidden). Ctrl-C cancels the running turn without leaving; `reset` starts
-over; `quit` or Ctrl-D leaves. Works with piped stdin (one message per line).
+over; `quit` or Ctrl-D leaves. Works with piped stdin (one message per line). Both chats drive
+a `ChatSession`, so every turn is saved to the same conversation files as the window's.
 
 `empath chat --jsonl` is the same conversation for programs (`run_chat_jsonl`): every non-blank
 line of stdin is one user message, verbatim (`reset` and `quit` are messages like any other;
@@ -19,12 +20,10 @@ import logging
 import os
 import signal
 import sys
-import threading
 from types import FrameType
 from typing import Any, TextIO
 
 from empath_desktop.chat.pipeline import (
-    Pipeline,
     ReactionReady,
     ReflectDelta,
     ReflectDone,
@@ -34,23 +33,26 @@ from empath_desktop.chat.pipeline import (
     TurnRecord,
     TurnRecorded,
 )
+from empath_desktop.session import ChatSession, SaveFailed
 
 logger = logging.getLogger(__name__)
 
 DIM, RESET = "\033[2m", "\033[0m"
 
 
-def run_chat(pipeline: Pipeline, *, hide_reflections: bool, out: TextIO = sys.stdout) -> int:
+def run_chat(session: ChatSession, *, hide_reflections: bool, out: TextIO = sys.stdout) -> int:
+    """The interactive chat on a session whose model is loaded."""
     tty = out.isatty()
     dim, reset = (DIM, RESET) if tty else ("", "")
-    cancel = threading.Event()
+    stopped = False
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
-        cancel.set()
+        nonlocal stopped
+        stopped = True
+        session.stop()
 
-    name = pipeline.persona.name
     if sys.stdin.isatty():
-        out.write(f"Chatting with {name} on {pipeline.backend.name}. "
+        out.write(f"Chatting with {session.persona_name} on {session.model_name}. "
                   "'reset' starts over, 'quit' or Ctrl-D leaves, Ctrl-C stops a reply.\n")
     while True:
         if sys.stdin.isatty():
@@ -65,19 +67,19 @@ def run_chat(pipeline: Pipeline, *, hide_reflections: bool, out: TextIO = sys.st
         if text.lower() in {"quit", "exit"}:
             return 0
         if text.lower() == "reset":
-            pipeline.reset()
+            session.new()
+            session.reset_memory()
             out.write("(new conversation)\n")
             continue
-        cancel.clear()
+        stopped = False
         previous = signal.signal(signal.SIGINT, on_sigint)
         try:
             shown_reaction = False
-            for ev in pipeline.run_turn(text, cancel):
+            for ev in session.run_turn(text):
                 match ev:
-                    case ReactionReady(reaction=r) if not shown_reaction or ev.final:
-                        if not shown_reaction:
-                            out.write(f"({r.expression} · {r.posture})\n{name}: ")
-                            shown_reaction = True
+                    case ReactionReady(reaction=r) if not shown_reaction:
+                        out.write(f"({r.expression} · {r.posture})\n{session.persona_name}: ")
+                        shown_reaction = True
                     case RespondDelta(text=piece):
                         out.write(piece)
                     case RespondDone():
@@ -88,8 +90,10 @@ def run_chat(pipeline: Pipeline, *, hide_reflections: bool, out: TextIO = sys.st
                         out.write("\n")
                     case TurnFailed(message=message):
                         out.write(f"[error] {message}\n")
+                    case SaveFailed(message=message):
+                        print(f"empath: {message}", file=sys.stderr)
                 out.flush()
-            if cancel.is_set():
+            if stopped:
                 out.write("\n(stopped)\n")
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -140,24 +144,19 @@ def turn_json_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=True) + "\n"
 
 
-def _turn_object(pipeline: Pipeline, text: str, cancel: threading.Event) -> dict[str, Any]:
+def _turn_object(session: ChatSession, text: str) -> dict[str, Any]:
     record: TurnRecord | None = None
     failure: str | None = None
-    try:
-        for ev in pipeline.run_turn(text, cancel):
-            match ev:
-                case TurnFailed(message=message):
-                    failure = message
-                case TurnRecorded(record=rec):
-                    record = rec
-    except Exception as exc:  # one broken turn must not end the conversation
-        logger.debug("turn failed", exc_info=True)
-        failure = (
-            f"This turn could not be answered ({type(exc).__name__}: {exc}). "
-            "The conversation goes on with the next message."
-        )
+    for ev in session.run_turn(text):
+        match ev:
+            case TurnFailed(message=message):
+                failure = message
+            case TurnRecorded(record=rec):
+                record = rec
+            case SaveFailed(message=message):
+                logger.warning("%s", message)
     if failure is not None:
-        return {"user": text, "error": failure}
+        return {"user": text, "error": f"{failure} The conversation goes on with the next message."}
     if record is None:
         return {
             "user": text,
@@ -168,7 +167,7 @@ def _turn_object(pipeline: Pipeline, text: str, cancel: threading.Event) -> dict
 
 
 def run_chat_jsonl(
-    pipeline: Pipeline, *, inp: TextIO | None = None, out: TextIO | None = None
+    session: ChatSession, *, inp: TextIO | None = None, out: TextIO | None = None
 ) -> int:
     """The `--jsonl` chat: one message per non-blank input line, one JSON line per turn.
 
@@ -179,10 +178,9 @@ def run_chat_jsonl(
     if inp is None:
         inp = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     out = sys.stdout if out is None else out
-    cancel = threading.Event()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
-        cancel.set()
+        session.stop()
 
     turns = 0
     for line in inp:
@@ -191,10 +189,9 @@ def run_chat_jsonl(
             continue
         turns += 1
         logger.info("turn %d: %.60r", turns, text)
-        cancel.clear()
         previous = signal.signal(signal.SIGINT, on_sigint)
         try:
-            obj = _turn_object(pipeline, text, cancel)
+            obj = _turn_object(session, text)
         finally:
             signal.signal(signal.SIGINT, previous)
         if "error" in obj:

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from empath_desktop.chat.pipeline import Pipeline
-from empath_desktop.chat.prompts import load_persona
 from empath_desktop.cli.chat import run_chat_jsonl
+from empath_desktop.session import ChatSession, ModelRequest
+from empath_desktop.store.conversations import ConversationStore
 from tests.fakes import FakeBackend
 
 
@@ -41,10 +41,11 @@ JSONL_KEYS = {
 }  # fmt: skip
 
 
-def _jsonl_chat(backend, text: str) -> list[dict]:
+def _jsonl_chat(backend, text: str, store: ConversationStore | None = None) -> list[dict]:
     out = io.StringIO()
-    pipeline = Pipeline(backend, load_persona("empath"))
-    assert run_chat_jsonl(pipeline, inp=io.StringIO(text), out=out) == 0
+    session = ChatSession(store, backend_factory=lambda _config: backend)
+    session.load_here(ModelRequest(model_path=None, persona="empath"))
+    assert run_chat_jsonl(session, inp=io.StringIO(text), out=out) == 0
     lines = out.getvalue().splitlines()
     objects = [json.loads(line) for line in lines]
     assert all(isinstance(obj, dict) for obj in objects)
@@ -59,8 +60,9 @@ def test_jsonl_chat_prints_one_object_per_message_and_survives_failures() -> Non
             return super().stream(prompt, **kwargs)
 
     too_long = "word " * 5000  # longer than the fake's context: the pipeline refuses it
+    store = ConversationStore()  # the user's (private to the test), as the app's
     objects = _jsonl_chat(
-        ExplodingBackend(), f"Hello there!\n\n  \n{too_long}\nplease explode\nquit\n"
+        ExplodingBackend(), f"Hello there!\n\n  \n{too_long}\nplease explode\nquit\n", store
     )
     # Blank lines are skipped; `quit` is a message like any other.
     assert [o["user"] for o in objects] == [
@@ -78,6 +80,9 @@ def test_jsonl_chat_prints_one_object_per_message_and_survives_failures() -> Non
     assert "too long" in refused["error"] and "Traceback" not in refused["error"]
     assert "native trouble" in exploded["error"] and "goes on" in exploded["error"]
     assert set(last) >= JSONL_KEYS and "error" not in last
+    # The terminal chat saves its conversation like the window: the answered turns.
+    saved = store.load(store.latest())
+    assert [t.user for t in saved.turns] == ["Hello there!", "quit"]
 
 
 @pytest.mark.model
@@ -100,3 +105,27 @@ def test_jsonl_chat_on_the_real_model(default_model) -> None:
         assert obj["timings"]["reaction_ms"] > 0
     assert objects[0]["user"] == "I got the job!"
     assert objects[1]["user"] == "My cat is sick and I'm scared \ufffdt\ufffd."
+
+
+@pytest.mark.model
+def test_terminal_chat_saves_and_continue_resumes_the_latest_conversation(
+    default_model, tmp_path
+) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+
+    def chat(*flags: str, text: str) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "empath_desktop", "chat", "--jsonl", "--seed", "1", *flags],
+            input=text, capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert len(result.stdout.splitlines()) == 1, result.stdout
+
+    chat(text="My dog is called Biscuit.\n")
+    chat("--continue", text="What is my dog called?\n")
+    store = ConversationStore(tmp_path / "data" / "empath-desktop" / "conversations")
+    paths = store.paths()
+    assert len(paths) == 1, paths
+    assert [t.user for t in store.load(paths[0]).turns] == [
+        "My dog is called Biscuit.", "What is my dog called?"
+    ]  # fmt: skip
