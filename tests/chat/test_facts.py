@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from empath_desktop.chat.facts import extract_facts
+from empath_desktop.chat.facts import as_reply, asks_about_user, extract_facts
 
 
 @pytest.mark.parametrize(
@@ -35,11 +35,14 @@ def test_a_stated_fact_becomes_a_note(message: str, key: str, text: str) -> None
 
 @pytest.mark.parametrize(
     "message",
-    ["What is my name?", "my name is not important", "I feel sad today.", "Do you like dogs?",
-     "The weather in Paris is nice."],
+    ["What is my name?", "I feel sad today.", "Do you like dogs?", "The weather in Paris is nice."],
 )
 def test_questions_feelings_and_other_peoples_facts_are_not_facts(message: str) -> None:
     assert extract_facts(message) == []
+
+
+def test_a_refusal_to_give_a_name_is_not_a_name() -> None:
+    assert all(f.key != "name" for f in extract_facts("my name is not important"))
 
 
 def test_several_facts_in_one_message_and_the_last_of_a_slot_wins() -> None:
@@ -48,3 +51,33 @@ def test_several_facts_in_one_message_and_the_last_of_a_slot_wins() -> None:
         "name": "The user's name is Sam.",
         "home": "The user lives in Lyon.",
     }
+
+
+def test_other_first_person_statements_are_kept_as_said() -> None:
+    (fact,) = extract_facts("My grandmother grew tulips in her garden in Utrecht.")
+    assert fact.key.startswith("said:")
+    assert fact.text == "You told me that your grandmother grew tulips in her garden in Utrecht."
+    assert extract_facts("I feel sad.") == []  # too little to remember
+
+
+@pytest.mark.parametrize(
+    ("note", "reply"),
+    [
+        ("The user's dog is called Rex.", "Your dog is called Rex"),
+        ("The user lives in Berlin (moved there recently).", "You live in Berlin"),
+        ("The user works as a nurse.", "You work as a nurse"),
+        ("The user comes from Lisbon.", "You come from Lisbon"),
+        ("The user is allergic to peanuts.", "You are allergic to peanuts"),
+        ("You told me that your garden has tulips.", "You told me that your garden has tulips"),
+        ("Sam prefers tea.", ""),  # edited by the user into a form without a known opening
+    ],
+)
+def test_a_fact_becomes_the_opening_of_an_answer(note: str, reply: str) -> None:
+    assert as_reply(note) == reply
+
+
+def test_questions_about_the_user_are_told_from_other_messages() -> None:
+    assert asks_about_user("What's my dog called?")
+    assert asks_about_user("do you remember where I live")
+    assert not asks_about_user("What is the capital of France?")
+    assert not asks_about_user("I moved to Berlin.")
