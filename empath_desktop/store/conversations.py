@@ -1,16 +1,20 @@
 """Conversation history: one append-only JSONL file per conversation (DESIGN.md §6).
 
 The first line is a header record, then one line per finished turn. Each turn is written as
-one complete line by a single write, flushed and fsynced, so a crash loses at most the turn in
-flight; a torn line left by such a crash is skipped with a warning when the file is read.
+one complete line, then fsynced, so a crash loses at most the turn in flight. A write the disk
+refuses half-way is cut off again; a torn line left by a crash is ended by the next append and
+skipped (counted, logged) when the file is read, as is any line that is not a valid record.
 Pure Python: the window owns a `ConversationStore` and appends each `TurnRecord` it receives.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -19,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from empath_desktop.atomic import fsync_dir, write_text_atomic
 from empath_desktop.chat.prompts import Exchange
 from empath_desktop.store.settings import data_dir
 
@@ -32,6 +37,8 @@ FORMAT_VERSION = 1
 SUFFIX = ".jsonl"
 # Microseconds in the name keep creation order unambiguous when names are compared.
 _NAME_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
+# Windows would otherwise translate bytes in text mode; POSIX has no such flag.
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 class ConversationError(Exception):
@@ -113,17 +120,6 @@ def _encode(obj: dict[str, Any]) -> bytes:
     return (json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Make a new file's directory entry durable too (POSIX only; Windows cannot open dirs)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class Conversation:
     """An open conversation file that turns are appended to. Use from one thread."""
 
@@ -134,20 +130,52 @@ class Conversation:
         self._pending_header = header
 
     def append(self, record: TurnRecord) -> None:
-        """Write one turn durably; raises `OSError` if the disk refuses."""
+        """Write one turn durably; raises `OSError` if the disk refuses.
+
+        A failed write takes back what it wrote, so the file still ends on a complete line:
+        every earlier turn stays readable and the next successful turn starts a line of its own.
+        """
         data = _encode(_turn_line(record))
         header = self._pending_header
         if header is not None:
             data = _encode(header) + data
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One write of whole lines, then flush and fsync: a crash can tear only this turn.
-        with self.path.open("ab") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | _O_BINARY, 0o666)
+        try:
+            start = os.lseek(fd, 0, os.SEEK_END)
+            if not _ends_a_line(fd, start):
+                # A crash tore the last line: end it, so it alone stays skipped on load.
+                logger.warning("%s ends in a torn line; appending after it", self.path)
+                data = b"\n" + data
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            except OSError:
+                # A full disk writes part of a record, then fails: cut that part off again.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                    os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
         if header is not None:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
             self._pending_header = None
+
+
+def _ends_a_line(fd: int, size: int) -> bool:
+    """Whether the open file of `size` bytes is empty or ends with a newline."""
+    if size == 0:
+        return True
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1) == b"\n"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """`os.write` until all of `data` is written (a write may be short before it fails)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _as_str(value: Any, name: str) -> str:
@@ -157,17 +185,35 @@ def _as_str(value: Any, name: str) -> str:
 
 
 def _as_number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} is not a number")
+    # `1e999` parses as inf and `NaN` as nan: neither is a time, an intensity or a count.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(f"{name} is not a finite number")
     return float(value)
+
+
+def _as_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{name} is not a whole number >= 0")
+    return value
+
+
+def _as_bool(value: Any, name: str) -> bool:
+    # Not bool(value): the string "false" is truthy.
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} is not true or false")
+    return value
+
+
+def _as_object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} is not an object")
+    return value
 
 
 def _saved_turn(obj: dict[str, Any]) -> SavedTurn:
     """Build a turn from one decoded line; raises KeyError/TypeError on a malformed one."""
-    reaction = obj.get("reaction") or {}
-    timings = obj.get("timings") or {}
-    if not isinstance(reaction, dict) or not isinstance(timings, dict):
-        raise TypeError("reaction/timings are not objects")
+    reaction = _as_object(obj.get("reaction", {}), "reaction")
+    timings = _as_object(obj.get("timings", {}), "timings")
     return SavedTurn(
         user=_as_str(obj["user"], "user"),
         react=_as_str(obj.get("react", ""), "react"),
@@ -179,11 +225,26 @@ def _saved_turn(obj: dict[str, Any]) -> SavedTurn:
         confidence=_as_number(reaction.get("confidence", 0.0), "confidence"),
         raw=_as_str(obj.get("raw", ""), "raw"),
         time=_as_str(obj.get("time", ""), "time"),
-        timings={str(k): _as_number(v, f"timings.{k}") for k, v in timings.items()},
-        generated_tokens=int(_as_number(obj.get("generated_tokens", 0), "generated_tokens")),
+        timings={k: _as_number(v, f"timings.{k}") for k, v in timings.items()},
+        generated_tokens=_as_count(obj.get("generated_tokens", 0), "generated_tokens"),
         generation_s=_as_number(obj.get("generation_s", 0.0), "generation_s"),
-        cancelled=bool(obj.get("cancelled", False)),
+        cancelled=_as_bool(obj.get("cancelled", False), "cancelled"),
     )
+
+
+def _decode_line(line: bytes) -> dict[str, Any]:
+    """One record from one line; raises ValueError/TypeError saying why it is not one."""
+    try:
+        text = line.decode("utf-8")  # strict: json.loads(bytes) would also guess UTF-16/32
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise TypeError("not a JSON object")
+    return obj
 
 
 class ConversationStore:
@@ -237,9 +298,7 @@ class ConversationStore:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise TypeError("not a JSON object")
+                obj = _decode_line(line)
                 if header is None:
                     if obj.get("type") != "header":
                         raise TypeError("the first record is not a header")
@@ -248,12 +307,12 @@ class ConversationStore:
                     turns.append(_saved_turn(obj))
                 else:
                     raise TypeError(f"unknown record type {obj.get('type')!r}")
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, OverflowError) as exc:
                 if header is None:
                     raise ConversationError(
                         f"{path} is not an EMPATH conversation file (line {number}: {exc})."
                     ) from exc
-                # After a crash mid-write the last line is torn; nothing after it is lost.
+                # A line torn by a crash, or damaged: lose it alone, never the conversation.
                 logger.warning("%s line %d skipped: %s", path, number, exc)
                 skipped += 1
         if header is None:
@@ -267,18 +326,12 @@ class ConversationStore:
         return LoadedConversation(path, header, tuple(turns), skipped)
 
     def continue_(self, path: Path) -> Conversation:
-        """Keep appending to an existing conversation file; raises `OSError` if it is gone."""
-        with path.open("rb+") as f:
-            size = f.seek(0, os.SEEK_END)
-            if size:
-                f.seek(size - 1)
-                if f.read(1) != b"\n":
-                    # End the torn line so the next turn starts a line of its own; the torn
-                    # one stays skipped on load.
-                    logger.warning("%s ends in a torn line; appending after it", path)
-                    f.write(b"\n")
-                    f.flush()
-                    os.fsync(f.fileno())
+        """Keep appending to an existing conversation file; raises `OSError` if it is gone.
+
+        A torn last line (a crash mid-write) is ended by the next append, not here.
+        """
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "no such conversation file", str(path))
         return Conversation(path)
 
 
@@ -324,7 +377,10 @@ def _display_time(iso: Any) -> str:
 
 
 def export_markdown(loaded: LoadedConversation, out_path: Path) -> Path:
-    """Write a readable transcript of `loaded` to `out_path` and return that path."""
+    """Write a readable transcript of `loaded` to `out_path` and return that path.
+
+    Crash-safe: an existing file at `out_path` is replaced whole or not at all.
+    """
     header = loaded.header
     persona = str(header.get("persona") or "Avatar")
     # Only the file name: an exported transcript should not reveal the user's folders.
@@ -351,6 +407,5 @@ def export_markdown(loaded: LoadedConversation, out_path: Path) -> Path:
                 "",
                 "</details>",
             ]
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    write_text_atomic(out_path, "\n".join(parts) + "\n")
     return out_path
