@@ -33,15 +33,23 @@ class ConversationMemory:
         self.exchanges.clear()
         self.notes.clear()
 
-    def fit(self, fits: Callable[[list[Exchange], list[str]], bool]) -> None:
-        """Drop the oldest exchanges (then the oldest notes) until `fits(history, notes)`."""
-        while not fits(self.exchanges, self.notes):
-            if self.exchanges:
-                dropped = self.exchanges.pop(0)
+    def fit(self, fits: Callable[[list[Exchange], list[str]], bool]) -> bool:
+        """Drop the oldest exchanges (then the oldest notes) until `fits(history, notes)`.
+
+        Returns whether it fits. When nothing fits, not even an empty memory (the message alone
+        is too long), memory is left exactly as it was: rejecting one message must not forget
+        the conversation.
+        """
+        exchanges, notes = list(self.exchanges), list(self.notes)
+        while not fits(exchanges, notes):
+            if exchanges:
+                dropped = exchanges.pop(0)
                 if dropped.reflect.strip():
-                    self.notes.append(dropped.reflect.strip())
-                del self.notes[: -self.max_notes]
-            elif self.notes:
-                self.notes.pop(0)
+                    notes.append(dropped.reflect.strip())
+                del notes[: -self.max_notes]
+            elif notes:
+                notes.pop(0)
             else:
-                return
+                return False
+        self.exchanges[:], self.notes[:] = exchanges, notes
+        return True

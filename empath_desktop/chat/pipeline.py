@@ -337,16 +337,15 @@ class Pipeline:
                 return self.backend.render_chat(self.prompts.messages(history, notes, text))
             return self.prompts.transcript(history, notes, text)
 
-        self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget)
-        prompt = build(self.memory.exchanges, self.memory.notes)
-        used = self.backend.count_tokens(prompt)
-        if used > budget:
+        # A rejected message leaves memory as it was (fit changes nothing when nothing fits).
+        if not self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget):
+            used = self.backend.count_tokens(build([], []))
             raise GenerationError(
                 f"This message is too long for the model: the prompt needs {used} tokens but "
                 f"only {budget} fit in its {self.backend.n_ctx}-token context. Shorten the "
                 "message or choose a model with a larger context."
             )
-        return prompt
+        return build(self.memory.exchanges, self.memory.notes)
 
     def _sections(
         self,
