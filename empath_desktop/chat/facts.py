@@ -61,13 +61,13 @@ _RULES: tuple[tuple[re.Pattern[str], str, str, float], ...] = (
      "The user's name is {1}.", 1.0),
     (re.compile(rf"\b(?i:my) ({_ANIMALS})(?:'s name is| is called| is named|,? named|,? called)"
                 rf"\s+{_PROPER}"),
-     "pet:{1}", "The user's {1} is called {2}.", 0.9),
+     "pet:{1}", "The user's {1}'s name is {2}.", 0.9),
     (re.compile(rf"\b(?i:i have|i've got|we have|i got|we got) (?i:a|an|two|three) ({_ANIMALS})s?"
                 rf"(?: (?i:called|named))\s+{_PROPER}"),
-     "pet:{1}", "The user's {1} is called {2}.", 0.9),
+     "pet:{1}", "The user's {1}'s name is {2}.", 0.9),
     (re.compile(rf"\b(?i:my) ({_KIN})(?:'s name is| is called| is named|,? named|,? called)?"
-                rf",?\s+{_PROPER}(?=\s*(?:[.,;!?]|$|\s(?i:is|was|and|just|will|has|had|who)\b))"),
-     "kin:{1}", "The user's {1} is {2}.", 0.8),
+                rf",?\s+{_PROPER}(?=\s*(?:[.,;!?]|$)|\s+[a-z])"),
+     "kin:{1}", "The user's {1}'s name is {2}.", 0.8),
     (re.compile(rf"\b(?i:i(?:'ve| have)? (?:just )?moved to|we(?:'ve| have)? (?:just )?moved to)"
                 rf"\s+{_PROPER}"),
      "home", "The user lives in {1} (moved there recently).", 0.85),
@@ -130,10 +130,14 @@ def _statement(sentence: str) -> Fact | None:
     words = sentence.split()
     if len(words) < _MIN_STATEMENT_WORDS or not _FIRST_PERSON.search(sentence):
         return None
-    said = second_person(sentence.strip().rstrip(".!"))
-    said = said[0].lower() + said[1:] if said[:2] != "I " else said
     normal = re.sub(r"[^a-z0-9]+", "-", sentence.lower()).strip("-")[:80]
-    return Fact(f"said:{normal}", f"You told me that {said}.", _STATEMENT_IMPORTANCE)
+    return Fact(f"said:{normal}", _said(sentence) + ".", _STATEMENT_IMPORTANCE)
+
+
+def _said(sentence: str) -> str:
+    """"You told me that …": the user's sentence said back to them."""
+    said = second_person(sentence.strip().rstrip(".!"))
+    return "You told me that " + said[0].lower() + said[1:]
 
 
 def as_reply(fact_text: str) -> str:
@@ -184,22 +188,34 @@ def extract_facts(text: str) -> list[Fact]:
     for sentence in _sentences(text):
         if sentence.rstrip().endswith("?"):
             continue  # a question asks; it does not tell
-        matched = False
-        for pattern, key, template, importance in _RULES:
-            for match in pattern.finditer(sentence):
-                groups = [_clean(g) for g in match.groups()]
-                if not all(groups):
-                    continue
-                if key == "name":
-                    groups[0] = groups[0][0].upper() + groups[0][1:]
-                elif key.endswith(":{1}") and not key.startswith("plan:"):
-                    groups[0] = groups[0].lower()  # "Dog" and "dog" are one slot
-                slot_key = key.format(None, *(_slot(g) for g in groups))
-                if slot_key.startswith("plan:"):
-                    slot_key = "plan:" + _slot(" ".join(groups[0].split()[:2]))
-                fact_text = template.format(None, *groups)
-                found[slot_key] = Fact(slot_key, fact_text, importance)
-                matched = True
-        if not matched and (said := _statement(sentence)) is not None:
-            found[said.key] = said
+        facts, rest = _slot_facts(sentence)
+        if facts and len(re.findall(r"[a-z]{3,}", rest.lower())) >= 2:
+            # The rest of the sentence is context recall can find ("… is getting married").
+            context = _said(sentence)
+            facts = [Fact(f.key, f"{f.text[:-1]} ({context[0].lower()}{context[1:]}).",
+                          f.importance) for f in facts]
+        elif not facts and (said := _statement(sentence)) is not None:
+            facts = [said]
+        found.update((f.key, f) for f in facts)
     return list(found.values())
+
+
+def _slot_facts(sentence: str) -> tuple[list[Fact], str]:
+    """The slot facts of one sentence, and the sentence without the text they matched."""
+    facts: list[Fact] = []
+    rest = sentence
+    for pattern, key, template, importance in _RULES:
+        for match in pattern.finditer(sentence):
+            groups = [_clean(g) for g in match.groups()]
+            if not all(groups):
+                continue
+            if key == "name":
+                groups[0] = groups[0][0].upper() + groups[0][1:]
+            elif key.endswith(":{1}") and not key.startswith("plan:"):
+                groups[0] = groups[0].lower()  # "Dog" and "dog" are one slot
+            slot_key = key.format(None, *(_slot(g) for g in groups))
+            if slot_key.startswith("plan:"):
+                slot_key = "plan:" + _slot(" ".join(groups[0].split()[:2]))
+            facts.append(Fact(slot_key, template.format(None, *groups), importance))
+            rest = rest.replace(match.group(0), " ")
+    return facts, rest

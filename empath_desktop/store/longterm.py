@@ -53,7 +53,7 @@ _STOPWORDS = frozenset(
         "when", "which", "how", "why", "can", "could", "would", "should", "will", "shall",
         "may", "might", "must", "have", "has", "had", "not", "no", "yes", "so", "too", "very",
         "just", "really", "any", "some", "there", "their", "they", "them", "he", "she", "his",
-        "her", "we", "our", "us", "tell", "remember", "know", "again",
+        "her", "we", "our", "us", "tell", "remember", "know", "again", "called", "named", "now",
     }
 )
 
@@ -136,9 +136,23 @@ def _impression_key(text: str) -> str:
     return "impression:" + hashlib.sha256(normal.encode()).hexdigest()[:16]
 
 
+# How people ask for what they stated in other words ("my job" for "works as").
+_SYNONYMS = {
+    "job": "work", "profession": "work", "occupation": "work", "living": "work",
+    "home": "live", "city": "live", "town": "live", "country": "live", "address": "live",
+    "born": "birthday", "pet": "dog OR cat", "pets": "dog OR cat",
+}
+
+
 def _query_terms(text: str) -> list[str]:
     words = re.findall(r"[\w']+", text.lower())
-    return [w.strip("'") for w in words if len(w) > 2 and w not in _STOPWORDS][:24]
+    terms = [re.sub(r"'s$", "", w).strip("'") for w in words if w not in _STOPWORDS]
+    terms = [w for w in terms if len(w) > 2 and w not in _STOPWORDS]
+    return [_SYNONYMS.get(w, w) for w in terms][:24]
+
+
+def _fts_query(terms: list[str]) -> str:
+    return " OR ".join(" OR ".join(f'"{t}"' for t in term.split(" OR ")) for term in terms)
 
 
 class LongTermMemory:
@@ -346,7 +360,7 @@ class LongTermMemory:
         matched: dict[int, float] = {}
         with self._lock:
             if terms:
-                query = " OR ".join(f'"{t}"' for t in terms)
+                query = _fts_query(terms)
                 rows = self._db.execute(
                     "SELECT rowid, bm25(notes_fts) FROM notes_fts WHERE notes_fts MATCH ?"
                     " ORDER BY bm25(notes_fts) LIMIT ?",
@@ -389,6 +403,44 @@ class LongTermMemory:
             chosen.append(note)
             used += cost
         return chosen
+
+    def answer(self, question: str, asks_about_user: bool = True) -> Note | None:
+        """The note that answers `question`, when one clearly does: it matches at least one
+        of the question's words when the question is about the user ("what's my cat
+        called"), all of them otherwise ("who is getting married"). None when nothing does."""
+        terms = _query_terms(question)
+        if not terms:
+            return None
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?"
+                " ORDER BY bm25(notes_fts) LIMIT 5",
+                (_fts_query(terms),),
+            ).fetchall()
+            coverage = [
+                (
+                    sum(
+                        self._db.execute(
+                            "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? AND rowid = ?",
+                            (_fts_query([term]), rowid),
+                        ).fetchone()
+                        is not None
+                        for term in terms
+                    ),
+                    -rank,
+                    rowid,
+                )
+                for rank, (rowid,) in enumerate(rows)
+            ]
+            if not coverage:
+                return None
+            covered, _, rowid = max(coverage)  # the most words matched, then the best rank
+            if covered < len(terms) and not (asks_about_user and covered):
+                return None
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM notes WHERE id = ?", (rowid,)
+            ).fetchone()
+        return Note(*row)
 
     def export(self) -> list[dict[str, Any]]:
         return [note.as_dict() for note in self.notes()]

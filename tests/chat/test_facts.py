@@ -12,9 +12,9 @@ from empath_desktop.chat.facts import as_reply, asks_about_user, extract_facts
     [
         ("My name is Sam.", "name", "The user's name is Sam."),
         ("hi, my name is priya", "name", "The user's name is Priya."),
-        ("My dog is called Rex.", "pet:dog", "The user's dog is called Rex."),
-        ("We have a cat named Luna!", "pet:cat", "The user's cat is called Luna."),
-        ("My sister Anna is visiting.", "kin:sister", "The user's sister is Anna."),
+        ("My dog is called Rex.", "pet:dog", "The user's dog's name is Rex."),
+        ("We have a cat named Luna!", "pet:cat", "The user's cat's name is Luna."),
+        ("My sister Anna is visiting.", "kin:sister", "The user's sister's name is Anna."),
         ("I just moved to Berlin.", "home", "The user lives in Berlin (moved there recently)."),
         ("I live in New York", "home", "The user lives in New York."),
         ("I grew up in Lisbon.", "origin", "The user comes from Lisbon."),
@@ -63,7 +63,7 @@ def test_other_first_person_statements_are_kept_as_said() -> None:
 @pytest.mark.parametrize(
     ("note", "reply"),
     [
-        ("The user's dog is called Rex.", "Your dog is called Rex"),
+        ("The user's dog's name is Rex.", "Your dog's name is Rex"),
         ("The user lives in Berlin (moved there recently).", "You live in Berlin"),
         ("The user works as a nurse.", "You work as a nurse"),
         ("The user comes from Lisbon.", "You come from Lisbon"),

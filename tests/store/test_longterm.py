@@ -32,7 +32,7 @@ def test_facts_survive_a_process_restart_and_are_recalled(db_path: Path) -> None
     recalled = [n.text for n in memory.recall("Where do I live?", limit=1)]
     assert recalled == ["The user lives in Paris."]
     dog = memory.recall("What's my dog called?", limit=2)
-    assert "The user's dog is called Rex." in [n.text for n in dog]
+    assert "The user's dog's name is Rex." in [n.text for n in dog]
     source = next(n for n in memory.notes() if n.key == "home")
     assert (source.conversation, source.turn) == ("c1", 1)
 
@@ -140,3 +140,28 @@ def test_recall_fits_the_token_budget(db_path: Path) -> None:
         memory.remember("fact", f"k{i}", f"The user collects item {i} " + "x" * 60, 0.5)
     chosen = memory.recall("collects", budget_tokens=50, limit=10)
     assert chosen and sum(len(n.text) // 4 + 1 for n in chosen) <= 50
+
+
+@pytest.mark.parametrize(
+    ("question", "about_user", "expected"),
+    [
+        ("What's my dog's name?", True, "The user's dog's name is Rex."),
+        ("What's my job?", True, "The user works as a nurse."),
+        ("Where do I live?", True, "The user lives in Leeds."),
+        ("Who is getting married?", False, "married"),
+        ("What is the capital of France?", False, None),
+        ("Tell me a joke.", False, None),
+    ],
+)
+def test_the_note_that_answers_a_question(
+    db_path: Path, question: str, about_user: bool, expected: str | None
+) -> None:
+    memory = LongTermMemory(db_path)
+    for message in ("My name is Aiko.", "My dog is called Rex.", "I'm a nurse.",
+                    "I live in Leeds.", "My sister Ines is getting married soon."):
+        memory.remember_turn(message, "")
+    note = memory.answer(question, about_user)
+    if expected is None:
+        assert note is None
+    else:
+        assert note is not None and expected in note.text
