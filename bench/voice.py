@@ -32,8 +32,10 @@ import time
 
 import numpy as np
 
+from empath_desktop.chat.prompts import VoiceStyle
+from empath_desktop.voice.espeak import EspeakEngine
 from empath_desktop.voice.sinks import NullSink, PlayedBlock, mouth_level
-from empath_desktop.voice.speaker import EspeakEngine, MouthState, Speaker, VoiceSettings
+from empath_desktop.voice.speaker import MouthState, Speaker
 from empath_desktop.voice.speech_units import SpeechSplitter
 
 REPLIES = [
@@ -88,7 +90,7 @@ def wait_heard(sink: NullSink, rate: int, timeout: float = 3.0) -> None:
 
 def bench_synthesis(engine: EspeakEngine, repeats: int = 5) -> dict:
     units = [u for reply in REPLIES for u in SpeechSplitter().feed(reply + "\n")]
-    settings = VoiceSettings()
+    settings = VoiceStyle()
     for unit in units[:2]:
         list(engine.synthesize(unit, settings))  # warm up
     walls, audio = [], 0

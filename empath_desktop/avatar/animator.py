@@ -202,17 +202,18 @@ _FREE_ARM = 0.2
 # A short nod listeners give now and then, to show they follow.
 _LISTENER_NOD = Gesture("head_pitch", amplitude=0.14, frequency=2.0, cycles=1.0)
 
-# Lip sync. Visemes are mouth shapes (open, width, jaw) for voice work that knows phonemes.
-VISEMES: Mapping[str, tuple[float, float, float]] = MappingProxyType(
+# Lip sync: the (open, width, jaw) the mouth holds for each of the voice's shapes
+# (`chat.vocab.VISEMES`; a test checks both name the same shapes).
+VISEME_SHAPES: Mapping[str, tuple[float, float, float]] = MappingProxyType(
     {
         "rest": (0.0, 0.0, 0.0),
-        "aa": (0.8, 0.2, 0.55),
-        "ee": (0.35, 0.6, 0.15),
-        "ih": (0.4, 0.3, 0.2),
-        "oh": (0.65, -0.55, 0.4),
-        "oo": (0.3, -0.85, 0.15),
         "mbp": (0.0, -0.1, 0.0),
         "fv": (0.12, 0.15, 0.05),
+        "ih": (0.4, 0.3, 0.2),
+        "ee": (0.35, 0.6, 0.15),
+        "aa": (0.8, 0.2, 0.55),
+        "oh": (0.65, -0.55, 0.4),
+        "oo": (0.3, -0.85, 0.15),
     }
 )
 _SYLLABLE_SECONDS = 0.17  # ~6 syllables/s, conversational speech
@@ -336,10 +337,11 @@ class Animator:
         self._audio_time = self._time
 
     def set_viseme(self, name: str | None) -> None:
-        """Hold a mouth shape from `VISEMES` while speaking; None returns to level-driven."""
-        if name is not None and name not in VISEMES:
-            raise ValueError(f"unknown viseme {name!r}; known: {', '.join(VISEMES)}")
-        self._viseme = None if name is None else VISEMES[name]
+        """Hold a mouth shape from `chat.vocab.VISEMES` while speaking; None returns to
+        level-driven."""
+        if name is not None and name not in VISEME_SHAPES:
+            raise ValueError(f"unknown viseme {name!r}; known: {', '.join(VISEME_SHAPES)}")
+        self._viseme = None if name is None else VISEME_SHAPES[name]
 
     def feed_text(self, text: str) -> None:
         """Streamed reply text: each syllable-like vowel group opens and closes the mouth once.

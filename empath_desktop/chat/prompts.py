@@ -37,9 +37,15 @@ class Exchange:
 
 @dataclass(frozen=True, slots=True)
 class VoiceStyle:
+    """A persona's voice (the card's `[voice]` table), and what the speaker synthesises with:
+    an eSpeak NG voice or language, `rate` in words per minute (80–450), `pitch` 0–100 and
+    `volume` 1.0 = the engine's normal loudness (up to 2.0). The user's overrides
+    (`voice.speaker.VoiceConfig`) apply on top."""
+
     voice: str = "en-us"
-    rate: int = 170
+    rate: int = 175
     pitch: int = 50
+    volume: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +91,17 @@ def load_persona(id_or_path: str | Path) -> PersonaCard:
         path = personas_dir() / f"{id_or_path}.toml"
     data = _read_toml(path, "Persona card")
     try:
-        voice = data.get("voice", {})
+        voice, default_voice = data.get("voice", {}), VoiceStyle()
         return PersonaCard(
             id=str(data.get("id", path.stem)),
             name=str(data["name"]),
             description=str(data["description"]).strip(),
             style=str(data.get("style", "")).strip(),
             voice=VoiceStyle(
-                voice=str(voice.get("voice", "en-us")),
-                rate=int(voice.get("rate", 170)),
-                pitch=int(voice.get("pitch", 50)),
+                voice=str(voice.get("voice", default_voice.voice)),
+                rate=int(voice.get("rate", default_voice.rate)),
+                pitch=int(voice.get("pitch", default_voice.pitch)),
+                volume=float(voice.get("volume", default_voice.volume)),
             ),
             temperament=str(data.get("cartpole", {}).get("temperament", "")).strip(),
             examples=tuple(

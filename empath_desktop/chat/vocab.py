@@ -1,7 +1,8 @@
 """Canonical nonverbal vocabularies (DESIGN.md §3).
 
-Every label here has an avatar preset; `engine.reaction.parse_reaction` maps free react text
-onto exactly one expression and one posture from these tuples.
+Every label here has an avatar preset; `chat.reaction.parse_reaction` maps free react text
+onto exactly one expression and one posture from these tuples. The voice produces exactly the
+mouth shapes in `VISEMES`, and the avatar draws each of them.
 """
 
 from __future__ import annotations
@@ -52,3 +53,9 @@ VALENCE: dict[str, float] = {
     "afraid": -0.7,
     "embarrassed": -0.3,
 }
+
+# Mouth shapes for lip sync, named after the sounds that make them: silence, closed lips
+# (m b p), lip on teeth (f v), narrow (th and most consonants), spread (i e), open (a ʌ ə),
+# rounded open (o ɔ) and rounded closed (u w ʃ).
+REST_VISEME = "rest"
+VISEMES: tuple[str, ...] = (REST_VISEME, "mbp", "fv", "ih", "ee", "aa", "oh", "oo")

@@ -13,6 +13,7 @@ import platformdirs
 import tomli_w
 
 from empath_desktop.llm.model_files import APP_NAME
+from empath_desktop.voice.speaker import VoiceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +31,24 @@ class Settings:
     # (`model_files.default_adapter_path`); False: the plain base model.
     use_adapter: bool = True
     show_reflections: bool = False
+    # The voice, flat as users' settings files have it; `voice_config()` is what the speaker
+    # takes.
     voice_enabled: bool = True
     voice_device: str = ""  # empty: the default output device
     voice_name: str = ""  # empty: the persona's own voice
     voice_rate: int = 0  # 0: the persona's own rate
     voice_volume: float = 1.0
     theme: str = "light"
+
+    def voice_config(self) -> VoiceConfig:
+        """The voice settings as the speaker takes them (the one translation of the flat keys)."""
+        return VoiceConfig(
+            enabled=self.voice_enabled,
+            voice=self.voice_name or None,
+            rate=self.voice_rate or None,
+            volume=self.voice_volume,
+            output_device=self.voice_device or None,
+        )
 
 
 def config_dir() -> Path:
@@ -73,8 +86,9 @@ def load_settings(path: Path | None = None) -> Settings:
         if type(value) is type(default):
             values[f.name] = value
         else:
-            logger.warning("settings: %s=%r is not a %s; using default", f.name, value,
-                           type(default).__name__)
+            logger.warning(
+                "settings: %s=%r is not a %s; using default", f.name, value, type(default).__name__
+            )
     return Settings(**values)
 
 

@@ -4,38 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from types import MappingProxyType
 
 from PySide6.QtCore import QObject, Signal
 
 from empath_desktop.chat.prompts import VoiceStyle
 from empath_desktop.store.settings import Settings
+from empath_desktop.voice.espeak import EspeakEngine
 from empath_desktop.voice.sinks import AudioSink, list_output_devices
-from empath_desktop.voice.speaker import (
-    EspeakEngine,
-    MouthState,
-    Speaker,
-    VoiceConfig,
-    VoiceSettings,
-    VoiceStatus,
-    open_speaker,
-)
+from empath_desktop.voice.speaker import MouthState, Speaker, VoiceStatus, open_speaker
 
 logger = logging.getLogger(__name__)
-
-# The voice names mouth shapes after articulation, the avatar after the vowel it draws.
-AVATAR_VISEME = MappingProxyType(
-    {
-        "rest": "rest",
-        "closed": "mbp",
-        "teeth": "fv",
-        "tongue": "ih",
-        "narrow": "ih",
-        "wide": "ee",
-        "open": "aa",
-        "round": "oo",
-    }
-)
 
 
 def output_device_names() -> list[str]:
@@ -63,29 +41,21 @@ class VoiceBridge(QObject):
         super().__init__()
         self._sink_factory = sink_factory
         self._speaker: Speaker | None = None
-        self._persona = VoiceSettings()
+        self._persona = VoiceStyle()
         self.status = VoiceStatus(False, "Voice off")
 
     @property
     def active(self) -> bool:
         return self._speaker is not None
 
-    def configure(self, settings: Settings, persona: VoiceStyle | None = None) -> VoiceStatus:
-        """(Re)open the speaker for these settings and this persona's voice."""
-        if persona is not None:
-            self._persona = VoiceSettings(
-                voice=persona.voice, rate=persona.rate, pitch=persona.pitch
-            )
+    def configure(self, settings: Settings, persona_voice: VoiceStyle | None = None) -> VoiceStatus:
+        """(Re)open the speaker for these settings and this persona's voice (None: the last
+        persona's)."""
+        if persona_voice is not None:
+            self._persona = persona_voice
         self.close()
-        config = VoiceConfig(
-            enabled=settings.voice_enabled,
-            voice=settings.voice_name or None,
-            rate=settings.voice_rate or None,
-            volume=settings.voice_volume,
-            output_device=settings.voice_device or None,
-        )
         self._speaker, self.status = open_speaker(
-            config,
+            settings.voice_config(),
             self._persona,
             on_mouth=self.sig_mouth_changed.emit,
             on_status=self._on_speaker_status,
@@ -118,5 +88,6 @@ class VoiceBridge(QObject):
 
 
 def avatar_viseme(state: MouthState) -> str | None:
-    """The avatar's mouth shape for a voice viseme; None lets the level drive the mouth."""
-    return AVATAR_VISEME.get(state.viseme) if state.speaking else None
+    """The mouth shape to hold (the voice and the avatar share `chat.vocab.VISEMES`); None
+    once speech has ended, which lets the level drive the mouth."""
+    return state.viseme if state.speaking else None

@@ -27,13 +27,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from empath_desktop.chat.vocab import REST_VISEME
+
 logger = logging.getLogger(__name__)
 
 # Mouth level mapping: below the floor the mouth is closed (breath, reverb tails); at the top
 # it is fully open. -15 dBFS is about the 90th percentile of eSpeak NG's hop RMS at volume 1.
 _FLOOR_DB = -48.0
 _FULL_DB = -15.0
-REST = "rest"
 
 
 class AudioOutputError(RuntimeError):
@@ -104,7 +105,7 @@ class PlaybackBuffer:
         self._pending = 0
         self._epoch = 0
         self._gain = 1.0
-        self._viseme = REST
+        self._viseme = REST_VISEME
         self._times: list[float] = []
         self._levels: list[float] = []
         self._visemes: list[str] = []
@@ -162,7 +163,7 @@ class PlaybackBuffer:
             self._epoch += 1
             self._queue.clear()
             self._pending = 0
-            self._viseme = REST
+            self._viseme = REST_VISEME
             return self._epoch
 
     def pending_frames(self) -> int:
@@ -201,9 +202,9 @@ class PlaybackBuffer:
                 if item.pos == item.samples.size:
                     self._queue.popleft()
             if filled < frames:
-                changes.append((filled, REST))
+                changes.append((filled, REST_VISEME))
                 if not self._queue:
-                    self._viseme = REST
+                    self._viseme = REST_VISEME
             gain = self._gain
             self._record(mono, changes, dac_time)
             if filled:
@@ -246,7 +247,7 @@ class PlaybackBuffer:
         """Viseme of the audio heard at time `t` ("rest" outside the recorded timeline)."""
         with self._lock:
             k = self._hop_at(t)
-            return REST if k is None else self._visemes[k]
+            return REST_VISEME if k is None else self._visemes[k]
 
 
 @dataclass(frozen=True, slots=True)

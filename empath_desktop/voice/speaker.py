@@ -1,30 +1,28 @@
-"""The avatar's voice: speech synthesis, visemes, settings and the `Speaker`.
+"""The avatar's voice: the `Speaker` and the user's voice settings.
 
 A reply is spoken while it streams: `Speaker.speak_delta` feeds a `SpeechSplitter`, each
 complete sentence is synthesised on a worker thread (eSpeak NG, offline, far faster than real
-time) and queued on a `PlaybackBuffer`, which a sink plays on its own thread. The avatar polls
-`Speaker.current_level()`/`current_viseme()` (or takes `on_mouth` callbacks): both describe the
-audio being heard at that moment, see `engine.audio_out`.
+time, see `voice.espeak`) and queued on a `PlaybackBuffer`, which a sink plays on its own
+thread. The avatar polls `Speaker.current_level()`/`current_viseme()` (or takes `on_mouth`
+callbacks): both describe the audio being heard at that moment, see `voice.sinks`.
 
 Nothing here imports Qt; the UI adapts the callbacks to signals.
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
-import numpy as np
-
+from empath_desktop.chat.prompts import VoiceStyle
+from empath_desktop.chat.vocab import REST_VISEME
+from empath_desktop.voice.espeak import EspeakEngine, SpeechChunk, viseme_for
 from empath_desktop.voice.sinks import (
-    REST,
     AudioOutputError,
     AudioSink,
     PlaybackBuffer,
@@ -34,72 +32,6 @@ from empath_desktop.voice.speech_units import SpeechSplitter
 
 logger = logging.getLogger(__name__)
 
-VISEMES = (REST, "closed", "teeth", "tongue", "narrow", "wide", "open", "round")
-"""Mouth shapes: rest (silence), closed (m b p), teeth (f v), tongue (th), narrow (other
-consonants), wide (i e), open (a ʌ ə), round (o u w ʃ)."""
-
-# eSpeak NG phoneme mnemonics (Kirshenbaum-like ASCII, shared by most of its languages).
-_CONSONANT_VISEMES = {
-    "p": "closed", "b": "closed", "m": "closed",
-    "f": "teeth", "v": "teeth",
-    "T": "tongue", "D": "tongue",
-    "w": "round", "S": "round", "Z": "round", "tS": "round", "dZ": "round",
-}  # fmt: skip
-_VOWEL_VISEMES = {
-    "a": "open", "A": "open", "&": "open", "V": "open", "@": "open", "3": "open",
-    "i": "wide", "I": "wide", "e": "wide", "E": "wide",
-    "o": "round", "O": "round", "0": "round", "u": "round", "U": "round",
-    "y": "round", "Y": "round", "W": "round",
-}  # fmt: skip
-
-
-def viseme_for(phoneme: str) -> str:
-    """The viseme of an eSpeak phoneme mnemonic ("'oU" → round, "m" → closed, "_:" → rest).
-
-    Stress marks are ignored and a diphthong takes the shape of its first vowel.
-    """
-    p = phoneme.lstrip("',%=")
-    if not p or p[0] == "_":
-        return REST
-    if p in _CONSONANT_VISEMES:
-        return _CONSONANT_VISEMES[p]
-    if p[0] in _VOWEL_VISEMES:
-        return _VOWEL_VISEMES[p[0]]
-    return _CONSONANT_VISEMES.get(p[0], "narrow")
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceSettings:
-    """A persona's voice. `rate` in words per minute (eSpeak: 80–450), `pitch` 0–100,
-    `volume` 1.0 = the engine's normal loudness (up to 2.0)."""
-
-    voice: str = "en-us"
-    rate: int = 175
-    pitch: int = 50
-    volume: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class SpeechEvent:
-    """A marker in synthesised audio. `kind` is 'sentence', 'word', 'phoneme' or 'end';
-    `sample` is the offset from the start of the utterance; `text_start`/`text_length` locate
-    the source text (characters, from 0); `phoneme` is the engine's mnemonic for phonemes."""
-
-    kind: str
-    sample: int
-    text_start: int
-    text_length: int = 0
-    phoneme: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SpeechChunk:
-    """Mono int16 PCM starting `start` samples into the utterance, with its events."""
-
-    samples: np.ndarray
-    start: int
-    events: tuple[SpeechEvent, ...]
-
 
 class SpeechEngine(Protocol):
     """Text to speech. `synthesize` yields the PCM of `text` (at `sample_rate`) in order, may
@@ -108,188 +40,13 @@ class SpeechEngine(Protocol):
     name: str
     sample_rate: int
 
-    def synthesize(self, text: str, settings: VoiceSettings) -> Iterator[SpeechChunk]: ...
-
-
-# --- eSpeak NG through ctypes -----------------------------------------------------------------
-
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_INITIALIZE_PHONEME_EVENTS = 0x0001
-_INITIALIZE_DONT_EXIT = 0x8000  # report errors instead of exiting the process
-_POS_CHARACTER = 1
-_CHARS_UTF8 = 1
-_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH = 1, 2, 3
-_EE_OK, _EE_NOT_FOUND = 0, 2
-_EVENT_KINDS = {1: "word", 2: "sentence", 5: "end", 7: "phoneme"}
-
-
-class _EventId(ctypes.Union):
-    _fields_ = (("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8))
-
-
-class _Event(ctypes.Structure):
-    _fields_ = (
-        ("type", ctypes.c_int),
-        ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),
-        ("length", ctypes.c_int),
-        ("audio_position", ctypes.c_int),
-        ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p),
-        ("id", _EventId),
-    )
-
-
-class _Voice(ctypes.Structure):
-    _fields_ = (
-        ("name", ctypes.c_char_p),
-        ("languages", ctypes.c_void_p),  # (priority byte, NUL-terminated name)*, then 0
-        ("identifier", ctypes.c_char_p),
-        ("gender", ctypes.c_ubyte),
-        ("age", ctypes.c_ubyte),
-        ("variant", ctypes.c_ubyte),
-        ("xx1", ctypes.c_ubyte),
-        ("score", ctypes.c_int),
-        ("spare", ctypes.c_void_p),
-    )
-
-
-_SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
-)
-
-
-class _EspeakLibrary:
-    """The process's one eSpeak NG instance. Its C API is global state (one voice, one
-    parameter set, one callback), so it is initialised once and every use holds `lock`."""
-
-    def __init__(self) -> None:
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        lib.espeak_Initialize.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int)
-        lib.espeak_SetSynthCallback.argtypes = (_SynthCallback,)
-        lib.espeak_SetVoiceByName.argtypes = (ctypes.c_char_p,)
-        lib.espeak_SetParameter.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int)
-        lib.espeak_Synth.argtypes = (
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-            ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
-        )  # fmt: skip
-        lib.espeak_SetVoiceByProperties.argtypes = (ctypes.POINTER(_Voice),)
-        lib.espeak_ListVoices.argtypes = (ctypes.c_void_p,)
-        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
-        self.lock = threading.Lock()
-        self._lib = lib
-        self._pcm: list[np.ndarray] = []
-        self._events: list[SpeechEvent] = []
-        self._voice: str | None = None
-        data = espeakng_loader.get_data_path().encode()
-        self.sample_rate = lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 200, data, _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_DONT_EXIT
-        )
-        if self.sample_rate <= 0:
-            raise OSError(f"eSpeak NG failed to initialise (data at {data.decode()})")
-        self._callback = _SynthCallback(self._on_synth)  # kept: C holds only a raw pointer
-        lib.espeak_SetSynthCallback(self._callback)
-
-    def _on_synth(self, wav: Any, n: int, events: Any) -> int:
-        if n > 0 and wav:
-            self._pcm.append(np.ctypeslib.as_array(wav, (n,)).copy())
-        i = 0
-        while events and (event := events[i]).type != 0:
-            kind = _EVENT_KINDS.get(event.type)
-            if kind is not None:
-                phoneme = event.id.string.decode("ascii", "replace") if kind == "phoneme" else ""
-                self._events.append(
-                    SpeechEvent(kind, event.sample, event.text_position - 1, event.length, phoneme)
-                )
-            i += 1
-        return 0
-
-    def synthesize(self, text: str, settings: VoiceSettings) -> SpeechChunk:
-        data = text.encode("utf-8") + b"\0"
-        with self.lock:
-            if settings.voice != self._voice:
-                self._select_voice(settings.voice)
-            self._lib.espeak_SetParameter(_PARAM_RATE, int(settings.rate), 0)
-            self._lib.espeak_SetParameter(_PARAM_PITCH, int(settings.pitch), 0)
-            self._lib.espeak_SetParameter(_PARAM_VOLUME, round(settings.volume * 100), 0)
-            self._pcm, self._events = [], []
-            status = self._lib.espeak_Synth(
-                data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-            )
-            pcm, events = self._pcm, self._events
-            self._pcm, self._events = [], []
-        if status != _EE_OK:
-            raise RuntimeError(f"eSpeak NG synthesis failed (error {status})")
-        samples = np.concatenate(pcm) if pcm else np.zeros(0, np.int16)
-        samples.flags.writeable = False
-        return SpeechChunk(samples, 0, tuple(events))
-
-    def _select_voice(self, voice: str) -> None:
-        """As eSpeak resolves a voice name ("en-us", "de"), else as a language ("en-gb" and
-        "fr-fr" are languages of voices, not voice names)."""
-        self._voice = None
-        if self._lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
-            language = ctypes.c_char_p(voice.encode())
-            spec = _Voice(languages=ctypes.cast(language, ctypes.c_void_p))
-            if self._lib.espeak_SetVoiceByProperties(ctypes.byref(spec)) != _EE_OK:
-                raise ValueError(f"eSpeak NG has no voice {voice!r}")
-        self._voice = voice
-
-    def languages(self) -> list[str]:
-        with self.lock:
-            voices = self._lib.espeak_ListVoices(None)
-            found = set()
-            i = 0
-            while voices[i]:
-                if voices[i].contents.languages:
-                    found.add(ctypes.string_at(voices[i].contents.languages + 1).decode())
-                i += 1
-        return sorted(found)
-
-
-_LIBRARY_LOCK = threading.Lock()
-
-
-@functools.cache
-def _load_espeak() -> _EspeakLibrary:
-    return _EspeakLibrary()
-
-
-def _espeak_library() -> _EspeakLibrary:
-    """The one instance (the C library is process-global, so a module-level cache is honest);
-    the lock makes concurrent first calls load it once."""
-    with _LIBRARY_LOCK:
-        return _load_espeak()
-
-
-class EspeakEngine:
-    """eSpeak NG from the `espeakng-loader` wheel (bundled library and data, no system
-    install). Synthesises one utterance per call, with word and phoneme events; thread-safe.
-    Raises OSError if the library cannot be loaded."""
-
-    name = "eSpeak NG"
-
-    def __init__(self) -> None:
-        self._library = _espeak_library()
-        self.sample_rate = self._library.sample_rate
-
-    def synthesize(self, text: str, settings: VoiceSettings) -> Iterator[SpeechChunk]:
-        """Raises ValueError for an unknown voice."""
-        yield self._library.synthesize(text, settings)
-
-    def voices(self) -> list[str]:
-        """Language codes usable as `VoiceSettings.voice` ('en-us', 'de', ...)."""
-        return self._library.languages()
-
-
-# --- speaking a reply -------------------------------------------------------------------------
+    def synthesize(self, text: str, settings: VoiceStyle) -> Iterator[SpeechChunk]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class VoiceConfig:
-    """The user's voice settings (the `[voice]` table of the settings file).
+    """The user's voice settings, as the speaker takes them (`store.settings.Settings` keeps
+    them as its flat `voice_*` keys and `Settings.voice_config()` makes this).
 
     `voice`/`rate` None: the persona's. `volume` is the output gain (1.0 = unchanged).
     `output_device`: a PortAudio device index or name, None for the system default.
@@ -302,7 +59,7 @@ class VoiceConfig:
     volume: float = 1.0
     output_device: int | str | None = None
 
-    def settings_for(self, persona: VoiceSettings) -> VoiceSettings:
+    def settings_for(self, persona: VoiceStyle) -> VoiceStyle:
         """The persona's voice with the user's overrides applied."""
         return replace(
             persona,
@@ -322,8 +79,8 @@ class VoiceStatus:
 @dataclass(frozen=True, slots=True)
 class MouthState:
     """What the mouth should do at `time` (the sink's clock): openness in [0, 1], a viseme from
-    `VISEMES`, and whether speech is under way (False once: when it has ended, and then always
-    level 0.0 and viseme "rest")."""
+    `chat.vocab.VISEMES`, and whether speech is under way (False once: when it has ended, and
+    then always level 0.0 and viseme "rest")."""
 
     time: float
     level: float
@@ -334,7 +91,7 @@ class MouthState:
 @dataclass(frozen=True, slots=True)
 class _Job:
     text: str
-    settings: VoiceSettings
+    settings: VoiceStyle
     epoch: int
 
 
@@ -354,7 +111,7 @@ class Speaker:
         self,
         engine: SpeechEngine,
         sink: AudioSink,
-        settings: VoiceSettings | None = None,
+        settings: VoiceStyle | None = None,
         *,
         volume: float = 1.0,
         on_mouth: Callable[[MouthState], None] | None = None,
@@ -363,7 +120,7 @@ class Speaker:
     ) -> None:
         self._engine = engine
         self._sink = sink
-        self._settings = settings or VoiceSettings()
+        self._settings = settings or VoiceStyle()
         self._on_mouth = on_mouth
         self._on_status = on_status
         self._mouth_period = 1.0 / mouth_hz
@@ -389,7 +146,7 @@ class Speaker:
         """The output rate."""
         return self._buffer.sample_rate
 
-    def set_voice(self, settings: VoiceSettings) -> None:
+    def set_voice(self, settings: VoiceStyle) -> None:
         """Voice for units queued from now on (persona switch)."""
         self._settings = settings
 
@@ -447,7 +204,7 @@ class Speaker:
         return self._buffer.level_at(t)
 
     def viseme_at(self, t: float) -> str:
-        """Mouth shape (one of `VISEMES`) of the audio heard at `t`."""
+        """Mouth shape (one of `chat.vocab.VISEMES`) of the audio heard at `t`."""
         return self._buffer.viseme_at(t)
 
     def current_level(self) -> float:
@@ -455,7 +212,7 @@ class Speaker:
         return self._buffer.level_at(self._sink.clock())
 
     def current_viseme(self) -> str:
-        """Mouth shape now (one of `VISEMES`)."""
+        """Mouth shape now (one of `chat.vocab.VISEMES`)."""
         return self._buffer.viseme_at(self._sink.clock())
 
     def is_speaking(self) -> bool:
@@ -526,7 +283,7 @@ class Speaker:
                 # was read before is_speaking's own clock, and the hop holding the last samples
                 # (zero-padded) runs up to one hop past the end of the audio.
                 level = self._buffer.level_at(t) if speaking else 0.0
-                viseme = self._buffer.viseme_at(t) if speaking else REST
+                viseme = self._buffer.viseme_at(t) if speaking else REST_VISEME
                 state = MouthState(t, level, viseme, speaking)
                 try:
                     self._on_mouth(state)
@@ -543,7 +300,7 @@ class Speaker:
 
 def open_speaker(
     config: VoiceConfig,
-    persona: VoiceSettings | None = None,
+    persona: VoiceStyle | None = None,
     *,
     on_mouth: Callable[[MouthState], None] | None = None,
     on_status: Callable[[str], None] | None = None,
@@ -561,7 +318,7 @@ def open_speaker(
     except OSError as exc:
         logger.warning("eSpeak NG unavailable: %s", exc)
         return None, VoiceStatus(False, "Voice off: eSpeak NG could not be loaded")
-    settings = config.settings_for(persona or VoiceSettings())
+    settings = config.settings_for(persona or VoiceStyle())
     if sink is None:
         sink = SoundDeviceSink(device=config.output_device, on_failure=on_status)
     try:

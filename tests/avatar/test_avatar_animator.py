@@ -9,9 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from empath_desktop.avatar.animator import VISEMES, Animator, CriticalSpring, Mode
+from empath_desktop.avatar.animator import VISEME_SHAPES, Animator, CriticalSpring, Mode
 from empath_desktop.avatar.pose import LOWER, UPPER, Pose
 from empath_desktop.chat.reaction import Reaction
+from empath_desktop.chat.vocab import VISEMES
 
 FPS = 60
 DT = 1.0 / FPS
@@ -164,14 +165,14 @@ def test_leaving_speaking_drops_unspoken_text():
 
 def test_visemes_shape_the_mouth():
     shapes = {}
-    for name in ("ee", "oo", "aa"):
+    for name in ("ee", "oo", "oh", "aa"):
         animator = Animator(seed=0)
         animator.set_mode(Mode.SPEAKING)
         animator.set_viseme(name)
         shapes[name] = run(animator, 0.4)[-1]
     assert shapes["oo"].mouth_width < shapes["ee"].mouth_width
-    assert shapes["aa"].mouth_open > shapes["oo"].mouth_open
-    assert set(VISEMES) >= {"rest", "aa", "oo"}
+    assert shapes["aa"].mouth_open > shapes["oh"].mouth_open > shapes["oo"].mouth_open
+    assert set(VISEME_SHAPES) == set(VISEMES)  # a shape for every viseme the voice makes
     with pytest.raises(ValueError, match="unknown viseme"):
         animator.set_viseme("zz")
 

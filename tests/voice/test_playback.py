@@ -92,23 +92,23 @@ def test_level_timeline_is_stamped_with_the_time_audio_is_heard() -> None:
 
 def test_visemes_change_at_their_sample_offsets() -> None:
     buffer = PlaybackBuffer(RATE, hop=256)
-    buffer.push(tone(0.1), [(0, "closed"), (1024, "open"), (1700, "round")], epoch=0)
+    buffer.push(tone(0.1), [(0, "mbp"), (1024, "aa"), (1700, "oo")], epoch=0)
     for k in range(6):
         render(buffer, 512, k * 512 / RATE)
     hop = 256 / RATE
     assert [buffer.viseme_at((k + 0.5) * hop) for k in (0, 3, 4, 6, 7, 8)] == [
-        "closed", "closed", "open", "open", "round", "round",
+        "mbp", "mbp", "aa", "aa", "oo", "oo",
     ]  # fmt: skip
     assert buffer.viseme_at(0.2) == "rest"  # past the end of the audio: silence
 
 
 def test_push_resamples_to_the_output_rate() -> None:
     buffer = PlaybackBuffer(44100)
-    buffer.push(tone(0.1), [(1102, "open")], epoch=0, sample_rate=RATE)
+    buffer.push(tone(0.1), [(1102, "aa")], epoch=0, sample_rate=RATE)
     assert buffer.pending_frames() == pytest.approx(4410, abs=1)
     for k in range(9):
         render(buffer, 512, k * 512 / 44100)
-    assert buffer.viseme_at(0.045) == "rest" and buffer.viseme_at(0.055) == "open"
+    assert buffer.viseme_at(0.045) == "rest" and buffer.viseme_at(0.055) == "aa"
 
 
 def test_realtime_null_sink_paces_blocks_like_a_device(tmp_path: Path) -> None:

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from empath_desktop.voice import sinks as audio_out
+from empath_desktop.voice.espeak import EspeakEngine
 from empath_desktop.voice.sinks import (
     AudioOutputError,
     OutputDevice,
     SoundDeviceSink,
     list_output_devices,
 )
-from empath_desktop.voice.speaker import EspeakEngine, Speaker
+from empath_desktop.voice.speaker import Speaker
 
 
 class PortAudioError(Exception):

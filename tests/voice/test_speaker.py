@@ -12,13 +12,13 @@ import time
 import numpy as np
 import pytest
 
+from empath_desktop.chat.prompts import VoiceStyle
+from empath_desktop.voice.espeak import EspeakEngine
 from empath_desktop.voice.sinks import NullSink, PlayedBlock, list_output_devices, mouth_level
 from empath_desktop.voice.speaker import (
-    EspeakEngine,
     MouthState,
     Speaker,
     VoiceConfig,
-    VoiceSettings,
     VoiceStatus,
     open_speaker,
 )
@@ -59,7 +59,7 @@ def test_speaker_plays_what_the_engine_synthesised(engine: EspeakEngine) -> None
     expected = sum(
         chunk.samples.size
         for unit in ("Bob moved five boxes of vivid maps.", "Then he thought about it, and smiled.")
-        for chunk in engine.synthesize(unit, VoiceSettings())
+        for chunk in engine.synthesize(unit, VoiceStyle())
     )
     assert abs(played.size - expected) < 2 * 512  # each unit's last block is padded with silence
     assert np.sqrt(np.mean(played**2)) > 0.03
@@ -81,7 +81,7 @@ def test_lip_sync_envelope_follows_the_played_audio(engine: EspeakEngine) -> Non
     corr = [np.corrcoef(np.roll(reported, lag), truth)[0, 1] for lag in range(-4, 5)]
     assert corr[4] > 0.95
     assert int(np.argmax(corr)) == 4  # best aligned with no shift
-    assert {"closed", "teeth", "round", "open", "wide", "rest"} <= visemes
+    assert {"mbp", "fv", "oo", "oh", "aa", "ee", "ih", "rest"} <= visemes
 
 
 def test_speech_starts_while_the_reply_is_still_streaming(engine: EspeakEngine) -> None:
@@ -149,7 +149,7 @@ def test_on_mouth_reports_the_level_while_speaking_then_rest(engine: EspeakEngin
     assert speaking and all(s.speaking for s in speaking)
     assert all(a.time < b.time for a, b in itertools.pairwise(states))
     assert max(s.level for s in speaking) > 0.5
-    assert {s.viseme for s in speaking} >= {"closed", "open"}
+    assert {s.viseme for s in speaking} >= {"mbp", "aa"}
     # Speech has ended: the mouth is told to rest, even if the last hop is still fading out.
     assert last == MouthState(last.time, 0.0, "rest", False)
 
@@ -157,12 +157,12 @@ def test_on_mouth_reports_the_level_while_speaking_then_rest(engine: EspeakEngin
 def test_a_bad_voice_is_reported_and_the_speaker_keeps_working(engine: EspeakEngine) -> None:
     messages: list[str] = []
     sink = NullSink(realtime=False, record=True)
-    speaker = Speaker(engine, sink, VoiceSettings(voice="xx-nope"), on_status=messages.append)
+    speaker = Speaker(engine, sink, VoiceStyle(voice="xx-nope"), on_status=messages.append)
     try:
         speaker.say("Hello.")
         assert speaker.wait_until_done(30)
         assert messages and "xx-nope" in messages[0]
-        speaker.set_voice(VoiceSettings())
+        speaker.set_voice(VoiceStyle())
         speaker.say("Hello.")
         assert speaker.wait_until_done(30)
         assert audible(sink.played())
@@ -208,9 +208,9 @@ def test_voice_switched_off_in_settings() -> None:
 
 
 def test_open_speaker_applies_the_user_settings_over_the_persona() -> None:
-    persona = VoiceSettings(voice="en-gb", rate=150, pitch=70)
+    persona = VoiceStyle(voice="en-gb", rate=150, pitch=70)
     config = VoiceConfig(rate=200, volume=0.5)
-    assert config.settings_for(persona) == VoiceSettings("en-gb", 200, 70, 1.0)
+    assert config.settings_for(persona) == VoiceStyle("en-gb", 200, 70, 1.0)
     sink = NullSink(realtime=False, record=True)
     speaker, status = open_speaker(config, persona, sink=sink)
     assert speaker is not None
