@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,20 @@ def test_cli_overrides(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert cfg.grpo.max_steps == 7 and cfg.rewards.format == 2.0
     assert cfg.model.source == "tiny"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"), [(["--help"], 0), (["-h"], 0), (["--verbose", "--help"], 0), ([], 2)]
+)
+def test_the_training_command_prints_its_help_without_a_command(args: list[str], code: int) -> None:
+    # A real process: `python -m training.empath --help` is what people type.
+    done = subprocess.run(
+        [sys.executable, "-m", "training.empath", *args],
+        cwd=CONFIGS.parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == code
+    assert "export-lora" in done.stdout and "eval-mind" in done.stdout
+    assert "required" not in done.stderr

@@ -6,7 +6,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-COMMANDS = ("collect", "train", "eval", "compare")
+COMMANDS = {
+    "collect": "record a teacher's (observation, action) pairs",
+    "train": "train a student by behaviour cloning or DAgger",
+    "eval": "return and persona statistics of a policy over seeded episodes",
+    "compare": "teachers vs students vs random, BC vs DAgger, persona identification",
+}
+USAGE = f"usage: python -m training.cartpole {{{'|'.join(COMMANDS)}}} [--help]"
 
 
 def _command(name: str) -> Callable[[Sequence[str]], Any]:
@@ -24,10 +30,12 @@ def _command(name: str) -> Callable[[Sequence[str]], Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):
+        lines = [f"  {name:<9} {text}" for name, text in COMMANDS.items()]
+        print("\n".join([USAGE, "", *lines, "", "`COMMAND --help` lists its options."]))
+        return 0
     if not argv or argv[0] not in COMMANDS:
-        print(
-            f"usage: python -m training.cartpole {{{'|'.join(COMMANDS)}}} [--help]", file=sys.stderr
-        )
+        print(USAGE, file=sys.stderr)
         return 2
     _command(argv[0])(argv[1:])
     return 0

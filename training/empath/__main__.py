@@ -49,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         help="eval: a GGUF file to evaluate (repeatable); 'embedded' for the app's default",
     )
     parser.add_argument("--verbose", action="store_true", help="debug logging")
-    if argv[:1] in (["-h"], ["--help"]):
+    if not any(arg in COMMANDS for arg in argv) and (not argv or {"-h", "--help"} & set(argv)):
+        # Help is asked for, or nothing at all: the commands, not "a command is required".
         parser.print_help()
-        return 0
+        return 0 if argv else 2
     known, rest = parser.parse_known_args(argv)
     if known.command == "eval-mind":  # options before the command, e.g. `--verbose eval-mind`
         return _eval_mind([*rest, *(["--verbose"] if known.verbose else [])])
