@@ -17,7 +17,7 @@ from pathlib import Path
 import gymnasium
 import numpy as np
 
-from empath_desktop.lab.archive import ArchiveError, read_archive, write_archive
+from empath_desktop.lab.archive import ArchiveError, meta_as, read_archive, write_archive
 from empath_desktop.lab.rollout import ENV_ID, Step
 
 logger = logging.getLogger(__name__)
@@ -215,9 +215,9 @@ def load_dataset(path: str | Path) -> Dataset:
     except ArchiveError as exc:
         raise DatasetError(str(exc)) from exc
     try:
-        dataset_meta = DatasetMeta(**meta)
-    except TypeError as exc:
-        raise DatasetError(f"{path}: dataset metadata has unexpected fields: {exc}") from exc
+        dataset_meta = meta_as(DatasetMeta, meta, str(path))
+    except ArchiveError as exc:
+        raise DatasetError(str(exc)) from exc
     return _validated(dataset_meta, arrays, str(path))
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from empath_desktop.lab.archive import ArchiveError, read_archive, write_archive
+from empath_desktop.lab.archive import ArchiveError, meta_as, read_archive, write_archive
 from empath_desktop.lab.policies import Decision
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,13 @@ class StudentConfig:
     algo: str = "bc"
     labels: int = 0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Checked here, not only on load: any other value would silently run as tanh.
+        if self.activation not in ("relu", "tanh"):
+            raise ValueError(f"activation is {self.activation!r}; expected 'relu' or 'tanh'")
+        if not all(type(h) is int and h > 0 for h in self.hidden):
+            raise ValueError(f"hidden sizes {self.hidden!r} are not positive whole numbers")
 
     def layer_shapes(self) -> list[tuple[int, int]]:
         """(out, in) per linear layer, input to output."""
@@ -144,12 +151,13 @@ def load_student(path: str | Path) -> MLPStudent:
     """Load a checkpoint (``path`` may name the .npz, the .json or the stem).
 
     Raises `CheckpointError` with a message naming the file and the problem: missing files,
-    a tampered npz (checksum mismatch), arrays of the wrong shape for the recorded architecture,
-    or non-finite weights.
+    a tampered npz (checksum mismatch), a npz that would expand too far, metadata of the wrong
+    type or an unknown activation, arrays of the wrong shape for the recorded architecture, or
+    non-finite weights.
     """
     try:
         arrays, meta = read_archive(path, KIND)
-        config = StudentConfig(**{**meta, "hidden": tuple(int(h) for h in meta.get("hidden", ()))})
+        config = meta_as(StudentConfig, meta, str(path))
         layers = [
             (arrays[f"layer{i}.weight"], arrays[f"layer{i}.bias"])
             for i in range(len(config.hidden) + 1)
