@@ -1,4 +1,5 @@
-"""The LLM persona teacher, and `make_teacher`, which builds any teacher from a spec string.
+"""The LLM persona teacher, `TeacherSpec` (the one parser of teacher spec strings) and
+`make_teacher`, which builds any teacher from a spec.
 
 The LLM sees a raw few-shot transcript (base models need no chat template): a fixed prefix
 (persona card, the task, worked entries) followed by the verbalised state and ``push-cart:``.
@@ -11,7 +12,9 @@ reuse evaluates it once and each decision costs only the few state tokens.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -137,30 +140,60 @@ class LLMTeacher:
         return np.array([self.decide(o).action for o in np.reshape(obs, (-1, 4))], dtype=np.int8)
 
 
+TeacherKind = Literal["random", "scripted", "llm"]
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherSpec:
+    """A teacher named by a spec string: ``random``, ``scripted:<id>`` or
+    ``llm:<persona id or card path>``. `parse` is the one reader of these strings; ``str()``
+    writes one back."""
+
+    kind: TeacherKind
+    # The scripted persona id, or the LLM's persona id or card path; '' for random.
+    persona: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> TeacherSpec:
+        """Raises ``ValueError`` for a malformed spec (an unknown scripted persona or card is
+        found out only when the teacher is made)."""
+        kind, _, arg = spec.partition(":")
+        if (kind == "random" and not arg) or (kind in ("scripted", "llm") and arg):
+            return cls(kind, arg)  # type: ignore[arg-type]
+        raise ValueError(
+            f"unknown teacher {spec!r}: use 'random', 'scripted:<{'|'.join(SCRIPTED_PERSONAS)}>' "
+            "or 'llm:<persona id or card.toml>'"
+        )
+
+    @property
+    def needs_model(self) -> bool:
+        return self.kind == "llm"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.persona}" if self.persona else self.kind
+
+
 def make_teacher(
-    spec: str,
+    spec: str | TeacherSpec,
     *,
     backend: Backend | None = None,
     verbaliser: VerbaliserName = "coarse",
     think_aloud: bool = False,
     seed: int = 0,
 ) -> Policy:
-    """Build a teacher from ``random``, ``scripted:<id>`` or ``llm:<persona id or card path>``.
+    """Build a teacher from a spec (a `TeacherSpec` or its string).
 
     LLM teachers need ``backend``. Raises ``ValueError`` for a malformed spec and ``KeyError``
     for an unknown scripted persona; persona card problems raise ``PersonaError``.
     """
-    kind, _, arg = spec.partition(":")
-    if kind == "random" and not arg:
+    if isinstance(spec, str):
+        spec = TeacherSpec.parse(spec)
+    if spec.kind == "random":
         return RandomPolicy(seed)
-    if kind == "scripted" and arg:
-        return scripted_teacher(arg)
-    if kind == "llm" and arg:
-        if backend is None:
-            raise ValueError(f"teacher {spec!r} needs a language model backend")
-        persona = load_persona(Path(arg) if arg.endswith(".toml") else arg)
-        return LLMTeacher(backend, persona, verbaliser=verbaliser, think_aloud=think_aloud)
-    raise ValueError(
-        f"unknown teacher {spec!r}: use 'random', 'scripted:<{'|'.join(SCRIPTED_PERSONAS)}>' "
-        "or 'llm:<persona id or card.toml>'"
-    )
+    if spec.kind == "scripted":
+        return scripted_teacher(spec.persona)
+    if backend is None:
+        raise ValueError(f"teacher {str(spec)!r} needs a language model backend")
+    arg = spec.persona
+    persona = load_persona(Path(arg) if arg.endswith(".toml") else arg)
+    return LLMTeacher(backend, persona, verbaliser=verbaliser, think_aloud=think_aloud)

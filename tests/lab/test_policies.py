@@ -8,7 +8,7 @@ import pytest
 from empath_desktop.lab.match import Match
 from empath_desktop.lab.policies import RandomPolicy, scripted_teacher
 from empath_desktop.lab.rollout import episode_stats, make_env, play
-from empath_desktop.lab.teachers import make_teacher
+from empath_desktop.lab.teachers import TeacherSpec, make_teacher
 
 
 def _episode(policy, seed: int):
@@ -46,6 +46,27 @@ def test_random_policy_is_reproducible_per_episode_seed() -> None:
 def test_bad_teacher_specs_are_refused(spec: str) -> None:
     with pytest.raises((KeyError, ValueError)):
         make_teacher(spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "persona"),
+    [
+        ("random", "random", ""),
+        ("scripted:cautious", "scripted", "cautious"),
+        ("llm:newton", "llm", "newton"),
+        ("llm:cards/x:y.toml", "llm", "cards/x:y.toml"),
+    ],
+)
+def test_a_teacher_spec_is_read_once_and_written_back(text: str, kind: str, persona: str) -> None:
+    spec = TeacherSpec.parse(text)
+    assert (spec.kind, spec.persona, str(spec)) == (kind, persona, text)
+    assert spec.needs_model == (kind == "llm")
+
+
+@pytest.mark.parametrize("text", ["", "random:3", "scripted:", "llm:", "telepathy", "student.npz"])
+def test_malformed_teacher_specs_name_the_forms_that_work(text: str) -> None:
+    with pytest.raises(ValueError, match="scripted:<cautious"):
+        TeacherSpec.parse(text)
 
 
 def test_match_plays_the_same_seeds_on_both_sides() -> None:

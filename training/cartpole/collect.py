@@ -19,7 +19,7 @@ from tqdm import tqdm
 from empath_desktop.lab.dataset import DatasetMeta, Recorder, save_dataset
 from empath_desktop.lab.policies import Policy
 from empath_desktop.lab.rollout import make_env, play
-from empath_desktop.lab.teachers import LLMTeacher, make_teacher
+from empath_desktop.lab.teachers import LLMTeacher, TeacherSpec, make_teacher
 from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 
@@ -41,7 +41,7 @@ def eval_seeds(episodes: int) -> list[int]:
 
 @contextmanager
 def open_teacher(
-    spec: str,
+    spec: str | TeacherSpec,
     *,
     model: str = "",
     verbaliser: VerbaliserName = "coarse",
@@ -54,8 +54,9 @@ def open_teacher(
     LLM teachers load ``model`` (a GGUF path), or the embedded default when it is empty, with
     the installed EMPATH adapter over it as the app loads it (unless ``use_adapter`` is off).
     """
+    teacher_spec = TeacherSpec.parse(spec) if isinstance(spec, str) else spec
     backend, model_file = None, ""
-    if spec.startswith("llm:"):
+    if teacher_spec.needs_model:
         from empath_desktop.llm.backend import BackendConfig, LlamaBackend
         from empath_desktop.llm.model_files import default_adapter_path, default_model_path
 
@@ -69,7 +70,7 @@ def open_teacher(
         )
     try:
         teacher = make_teacher(
-            spec, backend=backend, verbaliser=verbaliser, think_aloud=think_aloud, seed=seed
+            teacher_spec, backend=backend, verbaliser=verbaliser, think_aloud=think_aloud, seed=seed
         )
         if isinstance(teacher, LLMTeacher):
             meta = DatasetMeta(
@@ -81,7 +82,9 @@ def open_teacher(
             )
         else:
             # Scripted and random teachers read numbers, not text: no verbaliser to record.
-            meta = DatasetMeta(teacher=teacher.name, persona=spec.partition(":")[2] or spec)
+            meta = DatasetMeta(
+                teacher=teacher.name, persona=teacher_spec.persona or teacher_spec.kind
+            )
         yield teacher, meta
     finally:
         if backend is not None:

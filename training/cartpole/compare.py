@@ -24,6 +24,7 @@ from tqdm import tqdm
 from empath_desktop.lab.dataset import Recorder, save_dataset
 from empath_desktop.lab.policies import Policy, RandomPolicy
 from empath_desktop.lab.student import save_student
+from empath_desktop.lab.teachers import TeacherSpec
 from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 from training.cartpole.collect import eval_seeds, open_teacher, record, train_seeds
@@ -103,8 +104,12 @@ def run(args: CompareArgs) -> dict:
         "teachers": {},
     }
     id_inputs: dict[str, tuple[dict[str, PolicyEval], dict[str, list[PolicyEval]]]] = {}
-    for spec in args.teachers:
-        with open_teacher(spec, model=args.model, verbaliser=args.verbaliser, seed=args.seed) as (
+    # Every spec is read before hours of work start, so a typo fails at once.
+    for teacher_spec in [TeacherSpec.parse(spec) for spec in args.teachers]:
+        spec = str(teacher_spec)
+        with open_teacher(
+            teacher_spec, model=args.model, verbaliser=args.verbaliser, seed=args.seed
+        ) as (
             teacher,
             meta,
         ):
@@ -143,7 +148,7 @@ def run(args: CompareArgs) -> dict:
                     point[f"{kind}_return"] = float(ev.returns.mean())
                 curve.append(point)
 
-            group = spec.partition(":")[0]
+            group = teacher_spec.kind
             id_teachers, id_students = id_inputs.setdefault(group, ({}, {}))
             id_seeds = list(islice(train_seeds(args.seed, CLASSIFIER_ROUND), args.episodes))
             id_teachers[meta.persona] = evaluate(teacher, id_seeds)

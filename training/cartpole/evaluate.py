@@ -26,6 +26,7 @@ from empath_desktop.lab.rollout import (
     play,
 )
 from empath_desktop.lab.student import load_student
+from empath_desktop.lab.teachers import TeacherSpec
 from empath_desktop.lab.verbalise import VerbaliserName
 from training.cartpole.cli import parse
 from training.cartpole.collect import eval_seeds, open_teacher
@@ -144,11 +145,13 @@ class EvalArgs:
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse(EvalArgs, argv, prog="python -m training.cartpole eval")
     seeds = eval_seeds(args.episodes)
-    if args.policy.split(":")[0] in ("random", "scripted", "llm"):
-        with open_teacher(args.policy, model=args.model, verbaliser=args.verbaliser) as (policy, _):
-            result = evaluate(policy, seeds, progress=True)
-    else:
+    try:
+        spec = TeacherSpec.parse(args.policy)
+    except ValueError:  # not a teacher: a student checkpoint
         result = evaluate(load_student(args.policy), seeds, progress=True)
+    else:
+        with open_teacher(spec, model=args.model, verbaliser=args.verbaliser) as (policy, _):
+            result = evaluate(policy, seeds, progress=True)
     summary = {"policy": result.name, **result.summary()}
     print(json.dumps(summary, indent=2))
     if args.out:

@@ -49,7 +49,7 @@ from empath_desktop.lab.dataset import Dataset, load_dataset
 from empath_desktop.lab.match import Match, MatchTick
 from empath_desktop.lab.policies import ACTION_NAMES, SCRIPTED_PERSONAS
 from empath_desktop.lab.student import MLPStudent, load_student
-from empath_desktop.lab.teachers import make_teacher
+from empath_desktop.lab.teachers import TeacherSpec, make_teacher
 from empath_desktop.lab.verbalise import VERBALISERS, VerbaliserName, verbalise
 from empath_desktop.llm.backend import Backend
 from empath_desktop.resources import assets_dir
@@ -493,9 +493,9 @@ class CartPolePanelWidget(QWidget):
         self.sig_backend_changed.emit(backend)
         model = self._teacher_combo.model()
         for i in range(self._teacher_combo.count()):
-            if str(self._teacher_combo.itemData(i)).startswith("llm:"):
+            if TeacherSpec.parse(self._teacher_combo.itemData(i)).needs_model:
                 model.item(i).setEnabled(backend is not None)  # type: ignore[attr-defined]
-        if backend is None and str(self._teacher_combo.currentData()).startswith("llm:"):
+        if backend is None and TeacherSpec.parse(self._teacher_combo.currentData()).needs_model:
             self._teacher_combo.setCurrentIndex(0)
 
     def load_student(self, path: str | Path) -> MLPStudent | None:
@@ -727,6 +727,6 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 def _shipped_student(teacher: str) -> Path | None:
     """The small DAgger student shipped for ``teacher``'s persona, if there is one."""
-    persona = teacher.partition(":")[2]
+    persona = TeacherSpec.parse(teacher).persona
     path = assets_dir() / "cartpole" / "students" / f"{persona}-dagger.json"
     return path if persona and path.exists() else None
