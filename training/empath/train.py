@@ -21,13 +21,18 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from training.empath.base_model import load_base
 from training.empath.config import Config
-from training.empath.data import grpo_rows, load_data, prompt_builder, sft_rows
+from training.empath.data import EmpathData, grpo_rows, load_data, prompt_builder, sft_rows
 from training.empath.rewards import trl_reward_funcs
+
+if TYPE_CHECKING:
+    from empath_desktop.chat.prompts import PromptBuilder
 
 logger = logging.getLogger(__name__)
 
@@ -164,103 +169,129 @@ def tokenize_transcript_rows(rows: list[dict[str, Any]], tokenizer: Any) -> list
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class StageInputs:
+    """What a stage's trainer is built from: the same for both stages."""
+
+    data: EmpathData
+    builder: PromptBuilder  # the app's, with the configured persona and few-shot examples
+    args: dict[str, Any]  # TrainingArguments shared by both stages (`_common_args`)
+    callbacks: list[Any]
+
+
+def _run_stage(
+    cfg: Config,
+    stage: str,
+    model: Any,
+    tokenizer: Any,
+    make_trainer: Callable[[Any, StageInputs], Any],
+) -> Any:
+    """One stage's skeleton: data, shared arguments and metrics in; train (resuming from the
+    stage's last checkpoint); the adapter and tokenizer saved to `<stage>/final/`. Returns the
+    trained model. `make_trainer(model, inputs)` builds what differs between the stages."""
+    out = Path(cfg.run.output_dir)
+    stage_dir = out / stage
+    inputs = StageInputs(
+        data=load_data(
+            Path(cfg.data.data_dir) if cfg.data.data_dir else None,
+            [Path(p) for p in cfg.data.extra_files],
+        ),
+        builder=prompt_builder(cfg.data.persona, cfg.data.few_shot),
+        args=_common_args(cfg, stage_dir),
+        callbacks=[_metrics_callback(out / "metrics.jsonl", stage)],
+    )
+    trainer = make_trainer(model, inputs)
+    trainer.train(resume_from_checkpoint=_last_checkpoint(stage_dir, cfg.run.resume))
+    trainer.save_model(str(stage_dir / FINAL))
+    tokenizer.save_pretrained(str(stage_dir / FINAL))
+    return trainer.model
+
+
 def run_sft(cfg: Config, model: Any, tokenizer: Any) -> Any:
+    """The supervised warm-up on the exemplary turns, loss on the answers only."""
     from datasets import Dataset
     from trl import SFTConfig
 
     from training.empath.completion_head import CompletionOnlySFTTrainer
 
-    out = Path(cfg.run.output_dir)
-    stage_dir = out / "sft"
-    data = load_data(
-        Path(cfg.data.data_dir) if cfg.data.data_dir else None,
-        [Path(p) for p in cfg.data.extra_files],
-    )
-    builder = prompt_builder(cfg.data.persona, cfg.data.few_shot)
-    rows = sft_rows(data, builder, cfg.model.prompt_style)
-    logger.info("SFT warm-up on %d exemplary turns", len(rows))
-    if cfg.model.prompt_style == "transcript":
-        rows = tokenize_transcript_rows(rows, tokenizer)
-    args = SFTConfig(
-        **_common_args(cfg, stage_dir),
-        num_train_epochs=cfg.sft.epochs,
-        max_steps=cfg.sft.max_steps,
-        learning_rate=cfg.sft.learning_rate,
-        per_device_train_batch_size=cfg.sft.batch_size,
-        gradient_accumulation_steps=cfg.sft.grad_accum,
-        max_length=cfg.sft.max_length,
-        lr_scheduler_type="cosine",
-        warmup_steps=0.1,
-        completion_only_loss=True,
-    )
-    # The loss projects only the answer's positions through the 262k-token output layer.
-    trainer = CompletionOnlySFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer,
-        callbacks=[_metrics_callback(out / "metrics.jsonl", "sft")],
-    )
-    trainer.train(resume_from_checkpoint=_last_checkpoint(stage_dir, cfg.run.resume))
-    trainer.save_model(str(stage_dir / FINAL))
-    tokenizer.save_pretrained(str(stage_dir / FINAL))
-    return trainer.model
+    def make_trainer(model: Any, inputs: StageInputs) -> Any:
+        rows = sft_rows(inputs.data, inputs.builder, cfg.model.prompt_style)
+        logger.info("SFT warm-up on %d exemplary turns", len(rows))
+        if cfg.model.prompt_style == "transcript":
+            rows = tokenize_transcript_rows(rows, tokenizer)
+        args = SFTConfig(
+            **inputs.args,
+            num_train_epochs=cfg.sft.epochs,
+            max_steps=cfg.sft.max_steps,
+            learning_rate=cfg.sft.learning_rate,
+            per_device_train_batch_size=cfg.sft.batch_size,
+            gradient_accumulation_steps=cfg.sft.grad_accum,
+            max_length=cfg.sft.max_length,
+            lr_scheduler_type="cosine",
+            warmup_steps=0.1,
+            completion_only_loss=True,
+        )
+        # The loss projects only the answer's positions through the 262k-token output layer.
+        return CompletionOnlySFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_list(rows),
+            processing_class=tokenizer,
+            callbacks=inputs.callbacks,
+        )
+
+    return _run_stage(cfg, "sft", model, tokenizer, make_trainer)
 
 
 def run_grpo(cfg: Config, model: Any, tokenizer: Any) -> Any:
+    """GRPO on the prompts, rewarded by `rewards.trl_reward_funcs`."""
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
     from training.empath.completion_head import install_compact_fused_head
 
-    out = Path(cfg.run.output_dir)
-    stage_dir = out / "grpo"
     g = cfg.grpo
-    data = load_data(
-        Path(cfg.data.data_dir) if cfg.data.data_dir else None,
-        [Path(p) for p in cfg.data.extra_files],
-    )
-    builder = prompt_builder(cfg.data.persona, cfg.data.few_shot)
-    rows = grpo_rows(data, builder, cfg.model.prompt_style)
-    random.Random(cfg.run.seed).shuffle(rows)
-    if cfg.data.max_prompts is not None:
-        rows = rows[: cfg.data.max_prompts]
-    logger.info("GRPO on %d prompts", len(rows))
-    use_vllm = g.vllm_if_installed and importlib.util.find_spec("vllm") is not None
-    args = GRPOConfig(
-        **_common_args(cfg, stage_dir),
-        max_steps=g.max_steps,
-        learning_rate=g.learning_rate,
-        per_device_train_batch_size=g.batch_size,
-        gradient_accumulation_steps=g.grad_accum,
-        num_generations=g.num_generations,
-        max_completion_length=g.max_completion_length,
-        temperature=g.temperature,
-        beta=g.beta,
-        max_grad_norm=g.max_grad_norm,
-        lr_scheduler_type=g.lr_scheduler,
-        warmup_steps=g.warmup_ratio,
-        reward_weights=list(cfg.rewards.as_tuple()),
-        use_vllm=use_vllm,
-        vllm_mode="colocate",
-        log_completions=False,
-    )
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=trl_reward_funcs(),
-        args=args,
-        train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer,
-        callbacks=[_metrics_callback(out / "metrics.jsonl", "grpo")],
-    )
-    # Log-probabilities of the completion tokens only, not of the prompt, on CPUs too.
-    for scorer in (trainer.model, getattr(trainer, "ref_model", None)):
-        if scorer is not None:
-            install_compact_fused_head(scorer, temperature=g.temperature)
-    trainer.train(resume_from_checkpoint=_last_checkpoint(stage_dir, cfg.run.resume))
-    trainer.save_model(str(stage_dir / FINAL))
-    tokenizer.save_pretrained(str(stage_dir / FINAL))
-    return trainer.model
+
+    def make_trainer(model: Any, inputs: StageInputs) -> Any:
+        rows = grpo_rows(inputs.data, inputs.builder, cfg.model.prompt_style)
+        random.Random(cfg.run.seed).shuffle(rows)
+        if cfg.data.max_prompts is not None:
+            rows = rows[: cfg.data.max_prompts]
+        logger.info("GRPO on %d prompts", len(rows))
+        use_vllm = g.vllm_if_installed and importlib.util.find_spec("vllm") is not None
+        args = GRPOConfig(
+            **inputs.args,
+            max_steps=g.max_steps,
+            learning_rate=g.learning_rate,
+            per_device_train_batch_size=g.batch_size,
+            gradient_accumulation_steps=g.grad_accum,
+            num_generations=g.num_generations,
+            max_completion_length=g.max_completion_length,
+            temperature=g.temperature,
+            beta=g.beta,
+            max_grad_norm=g.max_grad_norm,
+            lr_scheduler_type=g.lr_scheduler,
+            warmup_steps=g.warmup_ratio,
+            reward_weights=list(cfg.rewards.as_tuple()),
+            use_vllm=use_vllm,
+            vllm_mode="colocate",
+            log_completions=False,
+        )
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=trl_reward_funcs(),
+            args=args,
+            train_dataset=Dataset.from_list(rows),
+            processing_class=tokenizer,
+            callbacks=inputs.callbacks,
+        )
+        # Log-probabilities of the completion tokens only, not of the prompt, on CPUs too.
+        for scorer in (trainer.model, getattr(trainer, "ref_model", None)):
+            if scorer is not None:
+                install_compact_fused_head(scorer, temperature=g.temperature)
+        return trainer
+
+    return _run_stage(cfg, "grpo", model, tokenizer, make_trainer)
 
 
 def train(cfg: Config) -> Path:
