@@ -225,9 +225,13 @@ def _gui(args: argparse.Namespace) -> int:
 
 
 def _avatar_sheet(args: argparse.Namespace) -> int:
-    from empath_desktop.avatar.sheet import render_contact_sheet
+    from empath_desktop.avatar.sheet import SheetError, render_contact_sheet
 
-    path = render_contact_sheet(args.out, args.look)
+    try:
+        path = render_contact_sheet(args.out, args.look)
+    except SheetError as exc:
+        print(f"empath: {exc}", file=sys.stderr)
+        return 2
     print(path)
     return 0
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen
 
-from empath_desktop.avatar.look import DEFAULT_LOOK, Look, load_look
+from empath_desktop.atomic import write_bytes_atomic
+from empath_desktop.avatar.look import DEFAULT_LOOK, Look, LookError, load_look
 from empath_desktop.avatar.painter import paint_avatar, paint_background
 from empath_desktop.avatar.pose import Pose
 from empath_desktop.avatar.presets import GESTURES, snapshot
@@ -21,6 +22,10 @@ from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 logger = logging.getLogger(__name__)
 
 _COLUMNS = 7
+
+
+class SheetError(Exception):
+    """The contact sheet cannot be made (unknown look, unwritable output); one paragraph."""
 _TEXT = QColor("#3a2f2b")
 
 
@@ -40,11 +45,15 @@ def render_contact_sheet(
 ) -> Path:
     """Render every expression and posture, labelled, into one PNG at `out_path`.
 
-    `look` names a file in `assets/avatars/` (default look when None; a bad name raises
-    `LookError`); `size` is the side of one cell in pixels. Returns `out_path`.
+    `look` names a file in `assets/avatars/` (default look when None); `size` is the side of
+    one cell in pixels. Returns `out_path`, written crash-safely. Raises `SheetError` for a look
+    that cannot be loaded or an output that cannot be written.
     """
     app = QGuiApplication.instance() or QGuiApplication(["empath", "-platform", "offscreen"])
-    chosen = load_look(look or DEFAULT_LOOK)
+    try:
+        chosen = load_look(look or DEFAULT_LOOK)
+    except LookError as exc:
+        raise SheetError(f"Cannot draw the contact sheet: {exc}.") from exc
     label_h = max(int(size * 0.16), 12)
     header_h = max(int(size * 0.28), 18)
     rows_e = -(-len(EXPRESSIONS) // _COLUMNS)
@@ -76,9 +85,16 @@ def render_contact_sheet(
             _text(painter, QRectF(x, y + size, size, label_h), label, label_h * 0.6)
         top += -(-len(labels) // _COLUMNS) * cell_h
     painter.end()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out_path), "PNG"):
-        raise OSError(f"could not write contact sheet to {out_path}")
+    png = QBuffer()
+    png.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(png, "PNG")
+    try:
+        write_bytes_atomic(out_path, bytes(png.data()))
+    except OSError as exc:
+        raise SheetError(
+            f"Could not write the contact sheet to {out_path}: {exc.strerror or exc}. Choose a "
+            "file in a folder you can write to."
+        ) from exc
     logger.info("contact sheet for look %r written to %s", chosen.name, out_path)
     del app  # kept alive until the image is written
     return out_path

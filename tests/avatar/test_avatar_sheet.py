@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QImage
 
-from empath_desktop.avatar.look import LookError
-from empath_desktop.avatar.sheet import render_contact_sheet
+from empath_desktop.avatar.sheet import SheetError, render_contact_sheet
 
 
 def test_sheet_is_written_with_a_cell_per_preset(qapp, tmp_path):
@@ -18,6 +17,6 @@ def test_sheet_is_written_with_a_cell_per_preset(qapp, tmp_path):
 
 
 def test_unknown_look_is_a_clear_error(qapp, tmp_path):
-    with pytest.raises(LookError, match="no look 'purple'"):
+    with pytest.raises(SheetError, match="no look 'purple'"):
         render_contact_sheet(tmp_path / "x.png", look="purple", size=32)
     assert not (tmp_path / "x.png").exists()
