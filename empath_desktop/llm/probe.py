@@ -27,7 +27,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 
 import platformdirs
 
+from empath_desktop.atomic import write_text_atomic
 from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
 from empath_desktop.llm.gguf_info import check_fits, read_gguf_info
 from empath_desktop.llm.model_files import (
@@ -247,21 +247,6 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _write_json_atomic(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _file_identity(path: Path) -> str:
     """Resolved path, size and modification time: a changed file gets a new verdict."""
     try:
@@ -321,7 +306,7 @@ class ModelGuard:
         verdicts = self._verdicts()
         verdicts[key] = {"ok": ok, "message": message, "path": path, "time": time.time()}
         try:
-            _write_json_atomic(self._verdicts_path, verdicts)
+            write_text_atomic(self._verdicts_path, json.dumps(verdicts, indent=1))
         except OSError as exc:  # the guard still works for this run, it only forgets
             logger.warning("could not save the model verdict: %s", exc)
 
@@ -330,7 +315,7 @@ class ModelGuard:
         verdicts = self._verdicts()
         if verdicts.pop(self.key(config), None) is not None:
             with contextlib.suppress(OSError):
-                _write_json_atomic(self._verdicts_path, verdicts)
+                write_text_atomic(self._verdicts_path, json.dumps(verdicts, indent=1))
 
     # -- sentinels -------------------------------------------------------------------
 
@@ -364,7 +349,9 @@ class ModelGuard:
     def _sentinel(self, key: str, path: str) -> Iterator[None]:
         sentinel = self.state_dir / f"loading-{os.getpid()}.json"
         try:
-            _write_json_atomic(sentinel, {"pid": os.getpid(), "key": key, "path": path})
+            write_text_atomic(
+                sentinel, json.dumps({"pid": os.getpid(), "key": key, "path": path}, indent=1)
+            )
         except OSError as exc:
             logger.warning("could not write the load sentinel: %s", exc)
         try:
