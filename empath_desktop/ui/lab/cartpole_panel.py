@@ -265,6 +265,14 @@ class CartPoleBoardWidget(QWidget):
         painter.drawText(QRectF(8, 22, w - 16, 16), Qt.AlignmentFlag.AlignLeft, state.caption)
 
 
+def _plain_label(text: str = "") -> QLabel:
+    """A label for data (file names, checkpoint metadata, model text, errors): markup in them
+    is shown as written, never rendered (no huge headings, no local images loaded)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
 def _obs_tuple(obs: np.ndarray) -> tuple[float, float, float, float]:
     x, v, theta, omega = (float(value) for value in obs)
     return x, v, theta, omega
@@ -356,7 +364,7 @@ class CartPolePanelWidget(QWidget):
         self._seed_spin.setPrefix("seed ")
         self._student_button = QPushButton("Load student…")
         self._student_button.clicked.connect(self._on_student_button_clicked)
-        self._student_label = QLabel("no student")
+        self._student_label = _plain_label("no student")
         self._start_button = QPushButton("Start")
         self._start_button.clicked.connect(self._on_start_button_clicked)
         self._pause_button = QPushButton("Pause")
@@ -368,13 +376,13 @@ class CartPolePanelWidget(QWidget):
         self._speed_slider.setRange(0, len(SPEEDS) - 1)
         self._speed_slider.setValue(SPEEDS.index(25))
         self._speed_slider.valueChanged.connect(self._on_speed_slider_changed)
-        self._speed_label = QLabel()
-        self._status_label = QLabel("Pick a teacher and press Start.")
+        self._speed_label = _plain_label()
+        self._status_label = _plain_label("Pick a teacher and press Start.")
         self._status_label.setWordWrap(True)
 
         row1 = QHBoxLayout()
         for widget in (
-            QLabel("Teacher"),
+            _plain_label("Teacher"),
             self._teacher_combo,
             self._verbaliser_combo,
             self._think_check,
@@ -389,7 +397,7 @@ class CartPolePanelWidget(QWidget):
             self._start_button,
             self._pause_button,
             self._step_button,
-            QLabel("speed"),
+            _plain_label("speed"),
             self._speed_slider,
             self._speed_label,
         ):
@@ -404,11 +412,10 @@ class CartPolePanelWidget(QWidget):
         teacher_color, student_color = QColor("#2e86c1"), QColor("#d35400")
         self._teacher_board = CartPoleBoardWidget("Teacher", teacher_color)
         self._student_board = CartPoleBoardWidget("Student", student_color)
-        self._teacher_text = QLabel()
+        self._teacher_text = _plain_label()
         self._teacher_text.setWordWrap(True)
-        self._teacher_text.setTextFormat(Qt.TextFormat.PlainText)
         self._teacher_text.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self._student_text = QLabel()
+        self._student_text = _plain_label()
         self._student_text.setWordWrap(True)
         self._student_text.setAlignment(Qt.AlignmentFlag.AlignTop)
         grid = QGridLayout()
@@ -458,7 +465,7 @@ class CartPolePanelWidget(QWidget):
         self._episode_combo.currentIndexChanged.connect(self._on_episode_combo_changed)
         self._scrubber = QSlider(Qt.Orientation.Horizontal)
         self._scrubber.valueChanged.connect(self._on_scrubber_changed)
-        self._replay_label = QLabel("no dataset")
+        self._replay_label = _plain_label("no dataset")
         row = QHBoxLayout()
         for widget in (
             self._replay_button,
