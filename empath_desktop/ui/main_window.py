@@ -1,7 +1,8 @@
 """The main window: avatar, streaming transcript, reflection panel, status and HUD.
 
-A view over the engine workers: it sends requests by signal and turns engine events into
-widget updates. It holds no domain logic beyond the state of the current turn.
+A view of a `ChatSession` through its `SessionBridge`: user actions go to the bridge; the
+events and states it signals become widget updates. The turn's state, ids, timings and saving
+belong to the session.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class MainWindow(QMainWindow):
         self.voice.sig_status_changed.connect(self._on_voice_status_changed)
         self._audio_devices = output_device_names()
 
-        self._on_state_changed(self.state)
+        self._on_state_changed(self.state.value)
         self.request_model_load()
 
     @property
@@ -271,9 +272,9 @@ class MainWindow(QMainWindow):
                 "It is back in the input box."
             )
             return False
-        self.voice.stop()
         if not self.bridge.send(text):
             return False
+        self.voice.stop()
         self._pending_reply = ""
         self.timeline.reset()
         self.timeline.stage_started("react", 0.0)

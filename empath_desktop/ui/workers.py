@@ -1,7 +1,5 @@
 """The one way a worker gets its thread in the UI: a parentless QObject moved to a named,
-started QThread (`start_in_thread`), and stopped by `stop_threads` once its work is cancelled:
-quit every thread's event loop, then wait for each, bounded, so closing never hangs on a
-worker stuck in native code."""
+started QThread (`start_in_thread`), stopped by `stop_threads` once its work is cancelled."""
 
 from __future__ import annotations
 
@@ -24,15 +22,17 @@ def start_in_thread(worker: QObject, name: str) -> QThread:
     return thread
 
 
-def stop_threads(threads: Sequence[QThread], wait_ms: int = STOP_WAIT_MS) -> bool:
-    """Quit `threads` and wait for each up to `wait_ms` (cancel their work first, so they
-    return to their event loops). False, with a warning, when one did not stop in time."""
+def stop_threads(threads: Sequence[QThread], wait_ms: int = STOP_WAIT_MS) -> None:
+    """Quit `threads` and wait for each to finish (cancel their work first, so they return to
+    their event loops). One still running after `wait_ms` (a step in native code that cannot
+    be cancelled, such as warming the model's cache) is named in a warning and still waited
+    for: a QThread destroyed while running aborts the whole process."""
     for thread in threads:
         thread.quit()
     current = QThread.currentThread()
-    stopped = True
     for thread in threads:
-        if thread is not current and not thread.wait(wait_ms):  # a thread cannot wait for itself
-            logger.warning("worker thread %s did not stop in time", thread.objectName())
-            stopped = False
-    return stopped
+        if thread is current:  # a thread cannot wait for itself
+            continue
+        if not thread.wait(wait_ms):
+            logger.warning("waiting for worker thread %s to finish", thread.objectName())
+            thread.wait()
