@@ -168,10 +168,13 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+def is_question(message: str) -> bool:
+    return message.rstrip().endswith("?") or bool(_QUESTION_WORDS.search(message))
+
+
 def asks_about_user(message: str) -> bool:
     """Whether `message` asks something about the user ("What's my dog called?")."""
-    asking = message.rstrip().endswith("?") or bool(_QUESTION_WORDS.search(message))
-    return asking and bool(_FIRST_PERSON.search(message))
+    return is_question(message) and bool(_FIRST_PERSON.search(message))
 
 
 def _sentences(text: str) -> list[str]:

@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
@@ -28,7 +28,7 @@ from empath_desktop.chat.memory import ConversationMemory
 from empath_desktop.chat.prompts import Exchange, PersonaCard, PromptBuilder
 from empath_desktop.chat.reaction import Reaction, parse_reaction
 from empath_desktop.chat.scaffold import Piece, Scaffold
-from empath_desktop.chat.tags import FormatReport, Turn, format_report
+from empath_desktop.chat.tags import FormatReport, Turn, format_report, neutralise_tags
 from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,19 @@ PipelineEvent = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Recollection:
+    """What long-term memory brings to one turn: `notes` for the prompt and, when a note
+    answers the message, `lead`, the first words of the reply (see `chat.facts.as_reply`)."""
+
+    notes: tuple[str, ...] = ()
+    lead: str = ""
+
+
+# Called with the user's message before each turn (on the engine's thread).
+Recall = Callable[[str], Recollection]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class PendingReflection:
     """A delivered reply waiting for its reflection: pass it to `Pipeline.reflect`. Opaque; its
@@ -175,10 +188,13 @@ class Pipeline:
         config: PipelineConfig = PipelineConfig(),
         memory: ConversationMemory | None = None,
         appraiser: Appraiser | None = None,
+        recall: Recall | None = None,
     ) -> None:
         """`appraiser` None: one on a sibling context of a llama.cpp `backend` when
-        `config.appraise`; other backends let the model write its react."""
+        `config.appraise`; other backends let the model write its react. `recall` brings
+        long-term memory into each turn; None: none."""
         self.backend = backend
+        self.recall = recall
         self.config = config
         self.memory = memory or ConversationMemory()
         self.prompts = PromptBuilder(persona)
@@ -246,13 +262,15 @@ class Pipeline:
     def _respond(self, text: str, cancel: threading.Event | None) -> Iterator[PipelineEvent]:
         t0 = time.perf_counter()
         self._serial += 1
+        recollection = self._recollect(text)
         try:
-            prompt = self._fit_prompt(text)
+            prompt = self._fit_prompt(text, recollection.notes)
         except GenerationError as exc:
             yield TurnFailed(str(exc), time.perf_counter() - t0)
             return
         cfg = self.config
         state = _TurnState(user=text, prompt=prompt, t0=t0, scaffold=Scaffold(cfg.react_lead))
+        state.scaffold.lead("respond", neutralise_tags(recollection.lead))
         first = True
         try:
             stage: tuple[tuple[str, int], ...] = (("respond", cfg.respond_max_tokens),)
@@ -322,7 +340,16 @@ class Pipeline:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _fit_prompt(self, text: str) -> str:
+    def _recollect(self, text: str) -> Recollection:
+        if self.recall is None:
+            return Recollection()
+        try:
+            return self.recall(text)
+        except Exception:  # memory is a help: a failing store must not fail the turn
+            logger.exception("long-term memory recall failed")
+            return Recollection()
+
+    def _fit_prompt(self, text: str, remembered: Sequence[str] = ()) -> str:
         cfg = self.config
         reserve = (
             cfg.react_max_tokens
@@ -334,8 +361,10 @@ class Pipeline:
 
         def build(history: list[Exchange], notes: list[str]) -> str:
             if self.backend.is_chat:
-                return self.backend.render_chat(self.prompts.messages(history, notes, text))
-            return self.prompts.transcript(history, notes, text)
+                return self.backend.render_chat(
+                    self.prompts.messages(history, notes, text, remembered)
+                )
+            return self.prompts.transcript(history, notes, text, remembered)
 
         # A rejected message leaves memory as it was (fit changes nothing when nothing fits).
         if not self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget):
@@ -360,7 +389,7 @@ class Pipeline:
         scaffold = state.scaffold
         scaffold.begin(stage)
         while not scaffold.done and not state.cancelled:
-            scaffold.open()
+            yield from scaffold.open()
             started = time.perf_counter()
             stream = self.backend.stream(
                 state.prompt + scaffold.raw,

@@ -64,6 +64,7 @@ class TurnTemplate:
     system: str
     user_label: str
     notes_header: str
+    remembered_header: str
 
 
 def personas_dir() -> Path:
@@ -124,7 +125,10 @@ def load_persona(id_or_path: str | Path) -> PersonaCard:
 def load_turn_template() -> TurnTemplate:
     data = _read_toml(assets_dir() / "prompts" / "turn.toml", "Prompt template")
     return TurnTemplate(
-        system=data["system"], user_label=data["user_label"], notes_header=data["notes_header"]
+        system=data["system"],
+        user_label=data["user_label"],
+        notes_header=data["notes_header"],
+        remembered_header=data["remembered_header"],
     )
 
 
@@ -153,31 +157,45 @@ class PromptBuilder:
         }
         self._system = self.template.system.format(**fields)
         self._notes_header = self.template.notes_header.format(**fields)
+        self._remembered_header = self.template.remembered_header.format(**fields)
 
     @property
     def assistant_label(self) -> str:
         return self.persona.name
 
     def transcript(
-        self, history: Sequence[Exchange], notes: Sequence[str], user_text: str
+        self,
+        history: Sequence[Exchange],
+        notes: Sequence[str],
+        user_text: str,
+        remembered: Sequence[str] = (),
     ) -> str:
-        """Raw few-shot transcript for base models, ending where the model writes its react."""
+        """Raw few-shot transcript for base models, ending where the model writes its react.
+
+        `remembered` (long-term memory) goes right before the message, after the notes: it
+        changes with every message, and anything that changes earlier in the prompt would
+        make the model re-read the whole conversation."""
         label, name = self.template.user_label, self.persona.name
         parts = [self._system, ""]
         for ex in (*self.persona.examples, *history):
             parts.append(f"{label}: {neutralise_tags(ex.user)}")
             parts.append(f"{name}: {render_exchange_body(ex)}")
             parts.append("")
-        if notes:
-            parts.append(self._notes_header)
-            parts.extend(f"- {n}" for n in notes)
-            parts.append("")
+        for header, items in ((self._notes_header, notes), (self._remembered_header, remembered)):
+            if items:
+                parts.append(header)
+                parts.extend(f"- {neutralise_tags(n)}" for n in items)
+                parts.append("")
         parts.append(f"{label}: {neutralise_tags(user_text)}")
         parts.append(f"{name}: ")
         return "\n".join(parts)
 
     def messages(
-        self, history: Sequence[Exchange], notes: Sequence[str], user_text: str
+        self,
+        history: Sequence[Exchange],
+        notes: Sequence[str],
+        user_text: str,
+        remembered: Sequence[str] = (),
     ) -> list[dict[str, str]]:
         """Chat messages for instruct models; the caller renders them with the chat template."""
         system = self._system
@@ -187,7 +205,11 @@ class PromptBuilder:
         for ex in (*self.persona.examples, *history):
             out.append({"role": "user", "content": neutralise_tags(ex.user)})
             out.append({"role": "assistant", "content": render_exchange_body(ex)})
-        out.append({"role": "user", "content": neutralise_tags(user_text)})
+        content = neutralise_tags(user_text)
+        if remembered:  # with the message, for the reason given in `transcript`
+            listed = "\n".join(f"- {neutralise_tags(n)}" for n in remembered)
+            content = f"{self._remembered_header}\n{listed}\n\n{content}"
+        out.append({"role": "user", "content": content})
         return out
 
     @property

@@ -12,7 +12,7 @@ The scaffold knows nothing of backends or threads: the caller streams, feeds and
 
     scaffold.begin((("react", 32), ("respond", 200)))
     while not scaffold.done:
-        scaffold.open()
+        pieces = scaffold.open()  # a lead set for the section, as the model's text
         for chunk in backend.stream(prompt + scaffold.raw, max_tokens=scaffold.max_tokens):
             pieces = scaffold.feed(chunk)  # (section, text), (section, None) when closed
             if scaffold.cut:
@@ -40,6 +40,7 @@ class Scaffold:
         "_cut",
         "_index",
         "_lead",
+        "_leads",
         "_order",
         "_outside",
         "_parts",
@@ -53,6 +54,8 @@ class Scaffold:
         """`react_lead` is written after `<react>` before the model continues (it becomes part
         of the react text, though the model did not write it)."""
         self._lead = react_lead
+        # One-shot openings per section (`lead`), shown like the model's own text.
+        self._leads: dict[str, str] = {}
         self._raw = ""
         self._parts: dict[str, list[str]] = {s: [] for s in SECTIONS}
         self._sections: list[str] = []
@@ -87,6 +90,13 @@ class Scaffold:
         self._accept(section, text)
         self._close_tag(section)
 
+    def lead(self, section: str, text: str) -> None:
+        """Open `section` with `text` (the answer's first words, recalled) before the model
+        continues it. Unlike `react_lead`, `open()` returns it as a piece: it is part of what
+        the user is shown."""
+        if text:
+            self._leads[section] = text
+
     def begin(self, stage: Sequence[tuple[str, int]]) -> None:
         """The sections to generate next, in order, each with its token budget."""
         self._order = tuple(name for name, _ in stage)
@@ -108,18 +118,23 @@ class Scaffold:
         """The generation must stop: the model deviated or the stage is complete."""
         return self._cut
 
-    def open(self) -> None:
-        """Write the next section's opening tag: a generation starts after it."""
+    def open(self) -> list[Piece]:
+        """Write the next section's opening tag (and its lead): a generation starts after it."""
         name = self._order[self._index]
         self._open_tag(name)
         if name == "react" and self._lead:
             self._accept(name, self._lead)
+        pieces: list[Piece] = []
+        if lead := self._leads.pop(name, ""):
+            self._accept(name, lead)
+            pieces.append((name, lead))
         self._probe = StreamParser()
         self._probe.feed(f"<{name}>")
         self._current = name
         self._used = 0
         self._outside = 0
         self._cut = False
+        return pieces
 
     def feed(self, chunk: str) -> list[Piece]:
         """One chunk (one token) of the model's text. Returns the pieces it adds; check `cut`
