@@ -83,6 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the model write its reaction itself instead of deciding it by scoring "
         "(for comparisons)",
     )
+    chat.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="neither recall nor keep anything in long-term memory for this run "
+        "(Settings: memory)",
+    )
+    memory = sub.add_parser(
+        "memory",
+        parents=[common],
+        help="what the avatar remembers about you: list, export or forget it",
+        description="Long-term memory: the notes kept from your conversations (facts you told "
+        "and impressions from the avatar's reflections), each with the conversation and turn "
+        "it came from. Forgetting takes effect at once, in the window too.",
+    )
+    memory.add_argument("action", choices=("list", "forget", "forget-all", "export"))
+    memory.add_argument("id", nargs="?", type=int, help="with forget: the note's number")
+    memory.add_argument("--json", action="store_true", help="with list: print JSON")
     sheet = sub.add_parser(
         "avatar-sheet", parents=[common], help="render every expression and posture to a PNG"
     )
@@ -135,20 +152,25 @@ def _configure_logging(verbose: bool) -> None:
 def _chat(args: argparse.Namespace) -> int:
     from empath_desktop.cli.chat import claim_stdout, run_chat, run_chat_jsonl
     from empath_desktop.session import ChatSession, ModelFailed, model_request
+    from empath_desktop.session.memory import open_memory
     from empath_desktop.store.conversations import ConversationError
     from empath_desktop.store.settings import load_settings
 
     # Before the model loads: nothing but the JSON lines may reach stdout.
     json_out = claim_stdout() if args.jsonl else None
+    settings = load_settings()
+    memory, notice = open_memory(settings.memory and not args.no_memory)
+    if notice:
+        print(f"empath: {notice}", file=sys.stderr)
     request = model_request(
-        load_settings(),
+        settings,
         model=args.model,
         persona=args.persona,
         use_adapter=not args.no_adapter,
         seed=args.seed,
         appraise=not args.no_appraisal,
     )
-    session = ChatSession()
+    session = ChatSession(memory=memory)
     try:
         failed = [e for e in session.load_here(request) if isinstance(e, ModelFailed)]
         if failed:
@@ -170,6 +192,8 @@ def _chat(args: argparse.Namespace) -> int:
         return run_chat(session, hide_reflections=args.hide_reflections)
     finally:
         session.close()
+        if memory is not None:
+            memory.close()
 
 
 def prefer_ui_thread() -> None:
@@ -184,6 +208,7 @@ def _gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from empath_desktop.session import ChatSession
+    from empath_desktop.session.memory import open_memory
     from empath_desktop.store.settings import load_settings
     from empath_desktop.ui.main_window import MainWindow
     from empath_desktop.ui.script_player import ScriptPlayer, read_script
@@ -201,13 +226,16 @@ def _gui(args: argparse.Namespace) -> int:
     app.setApplicationName("EMPATH Desktop")
     settings = load_settings()
     apply_theme(app, settings.theme)
+    memory, notice = open_memory(settings.memory)
     window = MainWindow(
         settings,
         model_override=args.model,
         persona_override=args.persona,
-        session=ChatSession(),
+        session=ChatSession(memory=memory),
     )
     window.show()
+    if notice:
+        window.banner.show_message(notice)
     exit_code = 0
     if messages is not None:
         player = ScriptPlayer(window, messages, args.record)
@@ -260,6 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _avatar_sheet(args)
     if args.command == "models":
         return _models(args)
+    if args.command == "memory":
+        from empath_desktop.cli.memory import run_memory
+
+        return run_memory(args.action, args.id, as_json=args.json)
     return _gui(args)
 
 

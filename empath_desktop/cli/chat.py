@@ -54,6 +54,8 @@ def run_chat(session: ChatSession, *, hide_reflections: bool, out: TextIO = sys.
     if sys.stdin.isatty():
         out.write(f"Chatting with {session.persona_name} on {session.model_name}. "
                   "'reset' starts over, 'quit' or Ctrl-D leaves, Ctrl-C stops a reply.\n")
+        if greeting := session.greeting():
+            out.write(f"{session.persona_name}: {greeting}\n")
     while True:
         if sys.stdin.isatty():
             out.write("\nyou> ")

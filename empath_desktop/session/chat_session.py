@@ -18,12 +18,14 @@ saves each recorded turn, keeps the turn's timings and returns what the view sho
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from empath_desktop.chat.facts import as_reply
 from empath_desktop.chat.pipeline import (
     PendingReflection,
     Pipeline,
@@ -42,12 +44,14 @@ from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend
 from empath_desktop.llm.model_files import ModelFileError
 from empath_desktop.llm.probe import ModelGuard, NativeCrashError
 from empath_desktop.session.config import ModelRequest, backend_config, pipeline_config
+from empath_desktop.session.memory import recall_from, remember
 from empath_desktop.store.conversations import (
     Conversation,
     ConversationStore,
     LoadedConversation,
     to_exchanges,
 )
+from empath_desktop.store.longterm import LongTermMemory, MemoryStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -158,8 +162,9 @@ ViewEvent = PipelineEvent | ModelEvent | StageReached | SaveFailed
 class _ConversationSlot:
     """The saved conversation a turn belongs to; its file starts with the first saved turn."""
 
-    def __init__(self, conversation: Conversation | None = None) -> None:
+    def __init__(self, conversation: Conversation | None = None, turns: int = 0) -> None:
         self.conversation = conversation
+        self.turns = turns  # turns in the file: the next one's index
 
 
 @dataclass
@@ -177,10 +182,14 @@ class ChatSession:
         *,
         backend_factory: Callable[[BackendConfig], Backend] | None = None,
         guard: ModelGuard | None = None,
+        memory: LongTermMemory | None = None,
     ) -> None:
         """`backend_factory` alone (scripted test backends) loads without a probe; otherwise
-        every model goes through `guard` (by default the user's) and a child-process probe."""
+        every model goes through `guard` (by default the user's) and a child-process probe.
+        `memory`: long-term memory across conversations, recalled before every turn and
+        added to after it; None: none."""
         self.store = store if store is not None else ConversationStore()
+        self.memory = memory
         self._factory: Callable[[BackendConfig], Backend] = backend_factory or LlamaBackend
         if guard is None and backend_factory is None:
             guard = ModelGuard()
@@ -261,7 +270,7 @@ class ChatSession:
         loaded = self.store.load(path)
         conversation = self.store.continue_(path)
         self._abandon()
-        self._slot = _ConversationSlot(conversation)
+        self._slot = _ConversationSlot(conversation, len(loaded.turns))
         return loaded
 
     def accept(self, sev: SessionEvent) -> list[ViewEvent]:
@@ -280,6 +289,7 @@ class ChatSession:
             del self._live[sev.turn_id]  # the turn's last event
         if isinstance(event, TurnRecorded):
             shown.extend(self._save(live.slot, event))
+            shown.extend(self._remember(live.slot, event))
         if not live.shown:
             return shown
         if isinstance(event, (ReflectDelta, ReflectDone)) and not live.reflecting:
@@ -351,6 +361,7 @@ class ChatSession:
             if slot.conversation is None:
                 slot.conversation = self.store.start(self._model_name, self._persona_id)
             slot.conversation.append(event.record)
+            slot.turns += 1
         except OSError as exc:
             logger.warning("turn not saved: %s", exc)
             return [
@@ -360,6 +371,44 @@ class ChatSession:
                 )
             ]
         return []
+
+    def _remember(self, slot: _ConversationSlot, event: TurnRecorded) -> list[SaveFailed]:
+        if self.memory is None:
+            return []
+        conversation = slot.conversation
+        source = conversation.path.name if conversation is not None else ""
+        turn = slot.turns - 1 if conversation is not None else -1
+        try:
+            remember(self.memory, event.record, source, turn)
+        except (MemoryStoreError, sqlite3.Error, OSError) as exc:
+            logger.warning("turn not remembered: %s", exc)
+            return [
+                SaveFailed(
+                    f"What you said in this turn could not be added to long-term memory "
+                    f"({exc}). The conversation itself is unaffected."
+                )
+            ]
+        return []
+
+    def greeting(self) -> str:
+        """A line to greet a returning user with something remembered; '' when nothing is."""
+        if self.memory is None:
+            return ""
+        try:
+            facts = [n for n in self.memory.notes() if n.kind == "fact"]
+        except (MemoryStoreError, sqlite3.Error) as exc:
+            logger.warning("memory not readable for a greeting: %s", exc)
+            return ""
+        name = next((n for n in facts if n.key == "name"), None)
+        other = next(
+            (n for n in facts if n.key != "name" and not n.key.startswith("said:")), None
+        )
+        parts = []
+        if name is not None and (reply := as_reply(name.text)).startswith("Your name is "):
+            parts.append(f"Welcome back, {reply.removeprefix('Your name is ')}!")
+        if other is not None and (reply := as_reply(other.text)):
+            parts.append(f"Last time you told me: {reply[0].lower()}{reply[1:]}.")
+        return " ".join(parts)
 
     # -- work side -----------------------------------------------------------------------
 
@@ -396,7 +445,10 @@ class ChatSession:
             return
         old = self._pipeline
         memory = old.memory if old is not None else None
-        self._pipeline = Pipeline(backend, persona, pipeline_config(request), memory)
+        recall = recall_from(self.memory) if self.memory is not None else None
+        self._pipeline = Pipeline(
+            backend, persona, pipeline_config(request), memory, recall=recall
+        )
         if old is not None:
             old.backend.close()  # a reflection still on it ends with GenerationError
         info = ModelInfo(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from empath_desktop.chat.facts import as_reply, asks_about_user, is_question
 from empath_desktop.chat.pipeline import Recall, Recollection, TurnRecord
-from empath_desktop.store.longterm import LongTermMemory
+from empath_desktop.store.longterm import LongTermMemory, MemoryStoreError
 
 
 def recall_from(memory: LongTermMemory) -> Recall:
@@ -28,3 +30,16 @@ def remember(memory: LongTermMemory, record: TurnRecord, conversation: str, turn
     memory.remember_turn(
         record.user, record.turn.reflect, conversation=conversation, turn=turn
     )
+
+
+def open_memory(enabled: bool, path: Path | None = None) -> tuple[LongTermMemory | None, str]:
+    """The user's long-term memory when `enabled` (Settings.memory), and a paragraph for the
+    user when something is wrong with it ('' when nothing is): a corrupt file set aside, or a
+    database that cannot be used at all, in which case the chat goes on without memory."""
+    if not enabled:
+        return None, ""
+    try:
+        memory = LongTermMemory(path)
+    except MemoryStoreError as exc:
+        return None, str(exc)
+    return memory, memory.recovered

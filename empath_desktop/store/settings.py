@@ -31,6 +31,9 @@ class Settings:
     # (`model_files.default_adapter_path`); False: the plain base model.
     use_adapter: bool = True
     show_reflections: bool = False
+    # Long-term memory across conversations (`store.longterm`); False: nothing is kept or
+    # recalled, the database is left as it is.
+    memory: bool = True
     # The voice, flat as users' settings files have it; `voice_config()` is what the speaker
     # takes.
     voice_enabled: bool = True
