@@ -21,7 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from empath_desktop.store.longterm import LongTermMemory
 
-WORDS = ["garden", "kite", "violin", "Berlin", "Paris", "exam", "sister", "dog", "cat", "grandmother", "bakery", "train", "marathon", "chess", "painting", "guitar", "bicycle", "harbour", "winter", "summer", "birthday", "nurse", "teacher", "river"]
+WORDS = (
+    "garden", "kite", "violin", "Berlin", "Paris", "exam", "sister", "dog", "cat",
+    "grandmother", "bakery", "train", "marathon", "chess", "painting", "guitar", "bicycle",
+    "harbour", "winter", "summer", "birthday", "nurse", "teacher", "river",
+)
 MESSAGES = (
     "Where do I live these days?",
     "Do you remember my dog's name?",
