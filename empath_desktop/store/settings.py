@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
+import math
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import platformdirs
 import tomli_w
 
+from empath_desktop.atomic import write_text_atomic
 from empath_desktop.llm.model_files import APP_NAME
 from empath_desktop.voice.speaker import VoiceConfig
 
@@ -54,6 +56,31 @@ class Settings:
         )
 
 
+# The allowed values of the settings that have them; the Settings dialog offers the same.
+# A value outside its range falls back to the default (`max_tokens = 100000` would fail every
+# turn, `temperature = nan` would sample garbage).
+RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "max_tokens": (16, 1024),
+    "threads": (0, 64),  # 0: automatic
+    "voice_rate": (0, 450),  # words per minute; 0: the persona's own
+    "voice_volume": (0.0, 1.0),
+}
+THEMES: tuple[str, ...] = ("light", "dark")
+CHOICES: dict[str, tuple[str, ...]] = {"theme": THEMES}
+# Far above any real settings file: a bigger one is not settings, and is not parsed.
+MAX_SETTINGS_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRead:
+    """Settings as read, with `notice`: one paragraph for the user when the file could not be
+    used (empty when it could, or when there was none)."""
+
+    settings: Settings
+    notice: str = ""
+
+
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME))
 
@@ -67,16 +94,62 @@ def settings_path() -> Path:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings; unknown keys are ignored and bad values fall back, with a warning."""
+    """Read settings (`read_settings`), logging its notice, if any."""
+    read = read_settings(path)
+    if read.notice:
+        logger.warning("%s", read.notice)
+    return read.settings
+
+
+def read_settings(path: Path | None = None) -> SettingsRead:
+    """Read settings; unknown keys are ignored and bad values fall back, with a warning.
+
+    A file that is not settings (not UTF-8, not TOML, absurdly big) is renamed to
+    `settings.toml.bad-<time>` -- kept for the user, never deleted -- so the next start is
+    clean, and the defaults apply; a file that cannot be read at all is left where it is.
+    Either way the notice says so.
+    """
     path = path or settings_path()
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            raw = f.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
-        return Settings()
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        logger.warning("ignoring unreadable settings %s: %s", path, exc)
-        return Settings()
+        return SettingsRead(Settings())
+    except OSError as exc:
+        return SettingsRead(
+            Settings(),
+            f"Your settings file {path} could not be read ({exc.strerror or exc}), so this run "
+            "uses the default settings.",
+        )
+    try:
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ValueError(f"it is over {MAX_SETTINGS_BYTES // (1 << 20)} MB")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError and TOMLDecodeError are ValueErrors
+        return SettingsRead(Settings(), _set_aside(path, exc))
+    return SettingsRead(_from_toml(data))
+
+
+def _set_aside(path: Path, exc: ValueError) -> str:
+    """Move an unusable settings file out of the way; the notice for the user."""
+    reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    aside = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        path.replace(aside)
+    except OSError as move_exc:
+        logger.warning("could not move %s aside: %s", path, move_exc)
+        return (
+            f"Your settings file {path} could not be used ({reason}), so this run uses the "
+            "default settings; saving settings will replace it."
+        )
+    return (
+        f"Your settings file could not be used ({reason}), so the default settings apply. "
+        f"It was kept as {aside.name} in {aside.parent}: delete it, or fix it and rename it "
+        f"back to {path.name}."
+    )
+
+
+def _from_toml(data: dict[str, object]) -> Settings:
     defaults = Settings()
     values = {}
     for f in dataclasses.fields(Settings):
@@ -86,19 +159,29 @@ def load_settings(path: Path | None = None) -> Settings:
         value = data[f.name]
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if type(value) is type(default):
-            values[f.name] = value
-        else:
+        if type(value) is not type(default):
             logger.warning(
                 "settings: %s=%r is not a %s; using default", f.name, value, type(default).__name__
             )
+        elif not _allowed(f.name, value):
+            logger.warning(
+                "settings: %s=%r is out of range; using default %r", f.name, value, default
+            )
+        else:
+            values[f.name] = value
     return Settings(**values)
 
 
+def _allowed(name: str, value: object) -> bool:
+    if name in RANGES:
+        low, high = RANGES[name]
+        assert isinstance(value, int | float)
+        return math.isfinite(value) and low <= value <= high
+    if name in CHOICES:
+        return value in CHOICES[name]
+    return True
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically: a crash never leaves a half-written settings file."""
-    path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    tmp.write_bytes(tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8"))
-    tmp.replace(path)
+    """Write atomically: a crash never leaves a half-written settings file. Raises OSError."""
+    write_text_atomic(path or settings_path(), tomli_w.dumps(dataclasses.asdict(settings)))

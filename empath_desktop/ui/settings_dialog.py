@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from empath_desktop.llm.backend import BackendConfig
 from empath_desktop.llm.model_files import ModelFileError, check_gguf
-from empath_desktop.store.settings import Settings
+from empath_desktop.store.settings import RANGES, THEMES, Settings
 from empath_desktop.ui.model_check import (
     FORMAT_PROMPTS,
     FormatProbeWorker,
@@ -54,7 +54,6 @@ from empath_desktop.ui.workers import start_in_thread
 
 logger = logging.getLogger(__name__)
 
-THEMES: tuple[str, ...] = ("light", "dark")
 _THEME_LABELS = {"light": "Light", "dark": "Dark"}
 _DEFAULT_MODEL_HINT = "Embedded default (Gemma 3 270M)"
 # Typing a path asks for its header once the typing pauses, not at every keystroke.
@@ -189,7 +188,7 @@ class SettingsDialog(QDialog):
         self._look_combo.setToolTip("How the avatar is drawn")
         self._temperature_spin = QDoubleSpinBox()
         self._temperature_spin.setObjectName("temperatureSpin")
-        self._temperature_spin.setRange(0.0, 2.0)
+        self._temperature_spin.setRange(*RANGES["temperature"])
         self._temperature_spin.setSingleStep(0.05)
         self._temperature_spin.setDecimals(2)
         self._temperature_spin.setValue(settings.temperature)
@@ -198,13 +197,13 @@ class SettingsDialog(QDialog):
         )
         self._max_tokens_spin = QSpinBox()
         self._max_tokens_spin.setObjectName("maxTokensSpin")
-        self._max_tokens_spin.setRange(16, 1024)
+        self._max_tokens_spin.setRange(*(int(v) for v in RANGES["max_tokens"]))
         self._max_tokens_spin.setSingleStep(16)
         self._max_tokens_spin.setValue(settings.max_tokens)
         self._max_tokens_spin.setToolTip("The longest reply, in tokens")
         self._threads_spin = QSpinBox()
         self._threads_spin.setObjectName("threadsSpin")
-        self._threads_spin.setRange(0, 64)
+        self._threads_spin.setRange(*(int(v) for v in RANGES["threads"]))
         self._threads_spin.setSpecialValueText("Automatic")
         self._threads_spin.setValue(settings.threads)
         self._threads_spin.setToolTip(
@@ -259,7 +258,7 @@ class SettingsDialog(QDialog):
         self._voice_combo.setToolTip("The eSpeak NG voice (language and accent) to speak with")
         self._rate_spin = QSpinBox()
         self._rate_spin.setObjectName("voiceRateSpin")
-        self._rate_spin.setRange(0, 450)
+        self._rate_spin.setRange(*(int(v) for v in RANGES["voice_rate"]))
         self._rate_spin.setSingleStep(10)
         self._rate_spin.setSuffix(" wpm")
         self._rate_spin.setSpecialValueText("Persona default")
