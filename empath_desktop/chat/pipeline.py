@@ -29,7 +29,7 @@ from empath_desktop.chat.prompts import Exchange, PersonaCard, PromptBuilder
 from empath_desktop.chat.reaction import Reaction, parse_reaction
 from empath_desktop.chat.scaffold import Piece, Scaffold
 from empath_desktop.chat.tags import FormatReport, Turn, format_report, neutralise_tags
-from empath_desktop.llm.backend import Backend, GenerationError, LlamaBackend, Sampling
+from empath_desktop.llm.backend import Backend, GenerationError, Sampling
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class Pipeline:
         appraiser: Appraiser | None = None,
         recall: Recall | None = None,
     ) -> None:
-        """`appraiser` None: one on a sibling context of a llama.cpp `backend` when
+        """`appraiser` None: one on `backend.sibling(...)` (llama.cpp, server) when
         `config.appraise`; other backends let the model write its react. `recall` brings
         long-term memory into each turn; None: none."""
         self.backend = backend
@@ -198,8 +198,12 @@ class Pipeline:
         self.config = config
         self.memory = memory or ConversationMemory()
         self.prompts = PromptBuilder(persona)
-        if appraiser is None and config.appraise and isinstance(backend, LlamaBackend):
-            appraiser = Appraiser(backend.sibling(APPRAISAL_CTX))
+        # A backend that can open a sibling (a second llama.cpp context, or another lock on
+        # the same server connection) appraises there; asked by name, so the chat layer does
+        # not import every backend.
+        sibling = getattr(backend, "sibling", None)
+        if appraiser is None and config.appraise and sibling is not None:
+            appraiser = Appraiser(sibling(APPRAISAL_CTX))
         self.appraiser = appraiser
         # Counts turns and resets: a PendingReflection of an older serial is stale.
         self._serial = 0
