@@ -39,6 +39,7 @@ class LocalServer:
         n_ctx: int = 4096,
         port: int | None = None,
         logits_all: bool = True,
+        cache: bool = False,
         n_threads: int | None = None,
         log: Path | None = None,
     ) -> None:
@@ -46,6 +47,7 @@ class LocalServer:
         self.n_ctx = n_ctx
         self.port = port or free_port()
         self.logits_all = logits_all
+        self.cache = cache
         self.n_threads = n_threads or os.cpu_count() or 1
         self.log = log
         self._proc: subprocess.Popen[bytes] | None = None
@@ -62,7 +64,9 @@ class LocalServer:
             "--model", str(self.model), "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(self.n_ctx), "--logits_all", str(self.logits_all),
             "--n_threads", str(self.n_threads), "--n_threads_batch", str(self.n_threads),
-            "--verbose", "False",
+            "--cache", str(self.cache), "--verbose", "False",
+            # Its default cuts a streaming reply short whenever another request arrives.
+            "--interrupt_requests", "False",
         ]  # fmt: skip
         if self.log is None:
             self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

@@ -301,7 +301,8 @@ class ServerBackend:
         text = "".join(
             self.stream(
                 prompt,
-                max_tokens=8,
+                # Enough to spell out the longest option (a token is at least one byte).
+                max_tokens=max(len(o.encode("utf-8")) for o in options),
                 sampling=Sampling(temperature=0.0, top_k=1, repeat_penalty=1.0, seed=0),
             )
         )

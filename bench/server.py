@@ -1,0 +1,153 @@
+"""In-process llama.cpp vs the same model behind a loopback OpenAI-compatible server
+(llama-cpp-python's `llama_cpp.server`), and the LLM teacher's decisions/s with 1, 4 and 8
+concurrent CartPole environments over that server. Prints one JSON object.
+
+    .venv/bin/python bench/server.py [--turns 3] [--decisions 16] [--model PATH]
+
+- chat, per backend (median over turns after one warm-up turn, same messages, same seeds, the
+  app's appraisal on a sibling of each backend): send → first parsed reaction, → respond done,
+  and generation tokens/s;
+- stop: ms from setting the cancel event to the server's last generated token (the server's
+  own count, tests/servers.py), after 5 streamed chunks of a 1000-token request;
+- teacher: decisions/s of `lab.teachers.LLMTeacher` (no cache: every decision asks the model)
+  with 1, 4 and 8 environments, each in its own thread with its own teacher on a sibling of
+  the server backend (a lock of its own, one shared connection pool), `decisions` in total.
+  llama_cpp.server serves one request at a time, so here concurrency buys only the overlap of
+  the HTTP round trips; a batching server (vLLM, llama-server with `--parallel`) decodes the
+  concurrent requests together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
+from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
+from empath_desktop.chat.prompts import load_persona
+from empath_desktop.lab.teachers import LLMTeacher
+from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.cpu import physical_cores
+from empath_desktop.llm.model_files import default_model_path
+from empath_desktop.llm.server import ServerBackend, ServerConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import LocalServer
+
+MESSAGES = [
+    "Hi there! I just got back from a trip to Japan.",
+    "I can't believe my sister forgot my birthday again.",
+    "I'm so nervous about my job interview tomorrow.",
+    "I finally finished my first marathon!",
+    "My grandmother passed away last week.",
+]
+
+
+def chat(backend: LlamaBackend | ServerBackend, turns: int) -> dict[str, object]:
+    config = PipelineConfig(sampling=Sampling(temperature=0.7, seed=1))
+    appraiser = Appraiser(backend.sibling(APPRAISAL_CTX))
+    pipeline = Pipeline(backend, load_persona("empath"), config, appraiser=appraiser)
+    list(pipeline.run_turn("Hello!"))  # warm the persona prefix and the appraisal
+    rows: dict[str, list[float]] = {"reaction_ms": [], "respond_done_ms": [], "tok_s": []}
+    well_formed = 0
+    for text in (MESSAGES * 3)[:turns]:
+        events = list(pipeline.run_turn(text))
+        record = next(e.record for e in events if isinstance(e, TurnRecorded))
+        well_formed += record.report.well_formed
+        rows["reaction_ms"].append(record.timings["reaction_ms"])
+        rows["respond_done_ms"].append(record.timings["respond_done_ms"])
+        rows["tok_s"].append(record.generated_tokens / max(record.generation_s, 1e-9))
+    out = {f"{k}_median": round(statistics.median(v), 1) for k, v in rows.items()}
+    out["well_formed"] = f"{well_formed}/{turns}"
+    if isinstance(appraiser.backend, ServerBackend):
+        out["choose"] = appraiser.backend._choose_mode
+    return out
+
+
+def stop_ms(backend: ServerBackend, server: LocalServer) -> float:
+    cancel = threading.Event()
+    stream = backend.stream("Once upon a time,", max_tokens=1000, cancel=cancel)
+    for n, _ in enumerate(stream, 1):
+        if n == 5:
+            clicked = time.monotonic()
+            cancel.set()
+    previous = None
+    while (now := server.generated()) != previous:  # settled: nothing generated since
+        previous = now
+        time.sleep(0.05)
+    return round(max(0.0, previous[1] - clicked) * 1000.0, 1)
+
+
+def teacher_rate(backend: ServerBackend, envs: int, decisions: int) -> float:
+    persona = load_persona("newton")
+    per_env = max(1, decisions // envs)
+
+    def run(index: int, backend: Backend) -> None:
+        teacher = LLMTeacher(backend, persona, cache=False)
+        env = gym.make("CartPole-v1")
+        obs, _ = env.reset(seed=index)
+        for _ in range(per_env):
+            action = teacher.decide(np.asarray(obs)).action
+            obs, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                obs, _ = env.reset(seed=index + 100)
+        env.close()
+
+    threads = [
+        threading.Thread(target=run, args=(i, backend.sibling(APPRAISAL_CTX))) for i in range(envs)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return round(per_env * envs / (time.perf_counter() - t0), 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=3)
+    ap.add_argument("--decisions", type=int, default=16)
+    ap.add_argument("--model", default=None)
+    ap.add_argument(
+        "--logits-all",
+        action="store_true",
+        help="serve log-probabilities (exact choose(); slower: llama-cpp-python then keeps "
+        "and normalises every prompt token's logits over the vocabulary)",
+    )
+    args = ap.parse_args()
+    model = Path(args.model or default_model_path())
+    threads = physical_cores()
+    result: dict[str, object] = {"load_avg_1m": os.getloadavg()[0], "threads": threads}
+
+    local = LlamaBackend(BackendConfig(model_path=str(model), n_threads=threads))
+    result["in_process"] = chat(local, args.turns)
+    local.close()
+
+    served = LocalServer(model, n_ctx=4096, n_threads=threads, logits_all=args.logits_all)
+    result["server_logits_all"] = args.logits_all
+    with served as server:
+        remote = ServerBackend(ServerConfig.from_url(server.url))
+        result["server"] = chat(remote, args.turns)
+        result["stop_ms"] = stop_ms(remote, server)
+        result["teacher_decisions_per_s"] = {
+            str(n): teacher_rate(remote, n, args.decisions) for n in (1, 4, 8)
+        }
+        remote.close()
+    ours, theirs = result["in_process"], result["server"]
+    result["reaction_ratio"] = round(theirs["reaction_ms_median"] / ours["reaction_ms_median"], 2)
+    result["load_avg_1m_end"] = os.getloadavg()[0]
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
