@@ -154,14 +154,16 @@ def _chat(args: argparse.Namespace) -> int:
     from empath_desktop.session import ChatSession, ModelFailed, model_request
     from empath_desktop.session.memory import open_memory
     from empath_desktop.store.conversations import ConversationError
-    from empath_desktop.store.settings import load_settings
+    from empath_desktop.store.settings import read_settings
 
     # Before the model loads: nothing but the JSON lines may reach stdout.
     json_out = claim_stdout() if args.jsonl else None
-    settings = load_settings()
+    read = read_settings()
+    settings = read.settings
     memory, notice = open_memory(settings.memory and not args.no_memory)
-    if notice:
-        print(f"empath: {notice}", file=sys.stderr)
+    for message in (read.notice, notice):
+        if message:
+            print(f"empath: {message}", file=sys.stderr)
     request = model_request(
         settings,
         model=args.model,
@@ -209,22 +211,23 @@ def _gui(args: argparse.Namespace) -> int:
 
     from empath_desktop.session import ChatSession
     from empath_desktop.session.memory import open_memory
-    from empath_desktop.store.settings import load_settings
+    from empath_desktop.store.settings import read_settings
     from empath_desktop.ui.main_window import MainWindow
-    from empath_desktop.ui.script_player import ScriptPlayer, read_script
+    from empath_desktop.ui.script_player import ScriptError, ScriptPlayer, read_script
     from empath_desktop.ui.settings_dialog import apply_theme
 
     messages = None
     if args.script is not None:
         try:
             messages = read_script(args.script)
-        except OSError as exc:
-            logger.error("cannot read script %s: %s", args.script, exc)
+        except ScriptError as exc:
+            print(f"empath: {exc}", file=sys.stderr)
             return 2
     prefer_ui_thread()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EMPATH Desktop")
-    settings = load_settings()
+    read = read_settings()
+    settings = read.settings
     apply_theme(app, settings.theme)
     memory, notice = open_memory(settings.memory)
     window = MainWindow(
@@ -234,8 +237,8 @@ def _gui(args: argparse.Namespace) -> int:
         session=ChatSession(memory=memory),
     )
     window.show()
-    if notice:
-        window.banner.show_message(notice)
+    if notices := " ".join(n for n in (read.notice, notice) if n):
+        window.show_notice(notices)
     exit_code = 0
     if messages is not None:
         player = ScriptPlayer(window, messages, args.record)

@@ -93,11 +93,14 @@ class ModelLoaded:
 @dataclass(frozen=True, slots=True)
 class ModelFailed:
     """`crashed`: llama.cpp crashed on the model (in a probe or an earlier start), so safe
-    settings are worth offering unless `was_safe` already."""
+    settings are worth offering unless `was_safe` already. `kept_model`: the name of the model
+    still loaded and chatting (a failed reload keeps the previous one); empty: none is."""
 
     message: str
     crashed: bool = False
     was_safe: bool = False
+    kept_model: str = ""
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,8 +318,8 @@ class ChatSession:
                 self._model_name = info.name
                 self._persona_id = info.persona_id
                 self.persona_name = info.persona_name
-            case ModelFailed():
-                self._model_state = SessionState.ERROR
+            case ModelFailed(kept_model=kept):
+                self._model_state = SessionState.READY if kept else SessionState.ERROR
             case PersonaChanged(persona_id=persona_id, name=name):
                 self._persona_id = persona_id
                 self.persona_name = name
@@ -434,14 +437,18 @@ class ChatSession:
             else:
                 backend = self._factory(config)
         except NativeCrashError as exc:
-            yield SessionEvent(0, ModelFailed(str(exc), crashed=True, was_safe=request.safe))
+            failed = ModelFailed(
+                str(exc), crashed=True, was_safe=request.safe, kept_model=self._kept()
+            )
+            yield SessionEvent(0, failed)
             return
         except (ModelFileError, PersonaError) as exc:
-            yield SessionEvent(0, ModelFailed(str(exc)))
+            yield SessionEvent(0, ModelFailed(str(exc), kept_model=self._kept()))
             return
         except Exception as exc:  # a failed load must never take the app down
             logger.exception("model load failed")
-            yield SessionEvent(0, ModelFailed(f"Loading the model failed unexpectedly: {exc}"))
+            message = f"Loading the model failed unexpectedly: {exc}"
+            yield SessionEvent(0, ModelFailed(message, kept_model=self._kept()))
             return
         old = self._pipeline
         memory = old.memory if old is not None else None
@@ -463,6 +470,10 @@ class ChatSession:
         # A message sent meanwhile queues behind this; it then starts from a warm cache.
         self._pipeline.warm()
 
+    def _kept(self) -> str:
+        """The model a failed load leaves chatting: the one loaded before, if any."""
+        return self._pipeline.backend.name if self._pipeline is not None else ""
+
     def configure(self, request: ModelRequest) -> Iterator[SessionEvent]:
         """Persona and sampling changes that need no reload."""
         if self._pipeline is None:
@@ -470,7 +481,7 @@ class ChatSession:
         try:
             persona = load_persona(request.persona)
         except PersonaError as exc:
-            yield SessionEvent(0, ModelFailed(str(exc)))
+            yield SessionEvent(0, ModelFailed(str(exc), kept_model=self._kept()))
             return
         self._pipeline.set_persona(persona)
         self._pipeline.config = pipeline_config(request)

@@ -101,6 +101,10 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.session = session or ChatSession()
         self._model_override = model_override
+        # While a model chosen in Settings loads: the model path and override to go back to if
+        # it fails (the new path is saved only once it has loaded).
+        self._model_before: tuple[str, str | None] | None = None
+        self._notice = ""  # a startup notice (settings, memory): stays until dismissed
         self._persona_override = persona_override
         self._pending_reply = ""
         self.last_record: TurnRecord | None = None
@@ -242,10 +246,40 @@ class MainWindow(QMainWindow):
     def request_model_load(self) -> None:
         self.bridge.load(self._model_request())
 
+    def show_notice(self, text: str) -> None:
+        """A paragraph from the start (unusable settings, memory) that, unlike the model's
+        messages, stays in the banner when the model loads."""
+        self._notice = text
+        self.banner.show_message(text)
+
+    def _save_settings(self) -> None:
+        """Save the settings, holding back a model path that has not loaded yet. A failed save
+        keeps them for this run, and says so: the window and the engine never disagree."""
+        settings = self.settings
+        if self._model_before is not None:
+            settings = dataclasses.replace(settings, model_path=self._model_before[0])
+        try:
+            save_settings(settings)
+        except OSError as exc:
+            self.banner.show_message(
+                f"Your settings could not be saved ({exc.strerror or exc}), so they apply to "
+                "this run only; the next start uses the settings saved before."
+            )
+
+    def _forget_model_choice(self) -> None:
+        """The model chosen in Settings failed to load: back to the path saved before, which
+        the next start uses too."""
+        if self._model_before is not None:
+            path, self._model_override = self._model_before
+            self._model_before = None
+            self.settings = dataclasses.replace(self.settings, model_path=path)
+
     def apply_settings(self, settings: Settings) -> None:
         """Take new settings: reload the model only when the model file or threads changed."""
         old, self.settings = self.settings, settings
-        save_settings(settings)
+        if settings.model_path != old.model_path and self._model_before is None:
+            self._model_before = (old.model_path, self._model_override)
+        self._save_settings()
         self.avatar.set_look(settings.avatar_look)
         self.reflection_dock.setVisible(settings.show_reflections)
         voice_fields = ("voice_enabled", "voice_device", "voice_name", "voice_rate", "voice_volume")
@@ -385,12 +419,22 @@ class MainWindow(QMainWindow):
                 self.voice.configure(self.settings, info.persona_voice)
                 self.lab.set_backend(self.session.backend)
                 self.model_label.setText(info.name)
-                self.banner.hide()
-                self._offer_continue()
+                if self._model_before is not None:  # the model chosen in Settings loaded
+                    self._model_before = None
+                    self._save_settings()
+                if not self._notice or self.banner.text() != self._notice:
+                    self.banner.hide()
+                    self._offer_continue()
                 logger.info("model %s ready in %.1f s", info.name, info.load_s)
+            case ModelFailed(message=message, kept_model=kept) if kept:
+                # A failed reload: the previous model chats on, and stays the saved one.
+                self._forget_model_choice()
+                self.model_label.setText(kept)
+                self.banner.show_message(f"{message} {kept} is still loaded and chatting.")
             case ModelFailed(message=message, crashed=crashed, was_safe=was_safe):
                 # The window stays up with the explanation; after a crash, safe settings are
                 # one click away.
+                self._forget_model_choice()
                 self.model_label.setText("no model")
                 offer = crashed and not was_safe
                 action = ("Try safe settings", self.use_safe_settings) if offer else None

@@ -27,9 +27,24 @@ TYPE_MS = 28  # per character: fast enough for a demo, slow enough to read
 PAUSE_MS = 600  # between a finished turn and typing the next message
 
 
+class ScriptError(Exception):
+    """A script that cannot be played; the message is one paragraph for the user."""
+
+
 def read_script(path: Path) -> list[str]:
-    """One user message per non-empty line; lines starting with '#' are comments."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    """One user message per non-empty line; lines starting with '#' are comments. Raises
+    ScriptError for a file that cannot be read or is not UTF-8 text."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ScriptError(
+            f"The script {path} is not UTF-8 text (byte {exc.start} cannot be read as UTF-8), "
+            "so nothing was played. Save it as UTF-8 and try again."
+        ) from exc
+    except OSError as exc:
+        raise ScriptError(
+            f"The script {path} could not be read ({exc.strerror or exc}), so nothing was played."
+        ) from exc
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 

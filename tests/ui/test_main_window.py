@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from empath_desktop.llm.backend import BackendConfig
+from empath_desktop.llm.model_files import ModelFileError
 from empath_desktop.llm.probe import CRASH_ENV_VAR
 from empath_desktop.session import ChatSession, ModelLoading
-from empath_desktop.store.conversations import ConversationStore
+from empath_desktop.store.conversations import SUFFIX, ConversationStore
 from empath_desktop.store.settings import Settings, load_settings
 from empath_desktop.ui.main_window import MainWindow
 from empath_desktop.voice.sinks import NullSink
@@ -322,3 +323,80 @@ def test_stop_or_new_after_the_reply_but_before_the_view_saw_it(
     qtbot.waitUntil(lambda: window.state == "ready")
     saved = [t.user for p in store.paths() for t in store.load(p).turns]
     assert sorted(saved) == ["First message", "Second message"]
+
+
+def _session_rejecting(name: str) -> ChatSession:
+    """A session whose "llama.cpp" refuses the model file called `name` (as it does a file
+    that passes the header check but cannot be loaded)."""
+
+    def factory(config: BackendConfig) -> FakeBackend:
+        if Path(config.model_path or "").name == name:
+            raise ModelFileError(f"llama.cpp could not load the model {config.model_path}.")
+        return FakeBackend()
+
+    return ChatSession(backend_factory=factory)
+
+
+def test_a_model_llama_cpp_rejects_keeps_the_old_model_loaded_shown_and_saved(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    window = make_window(session=_session_rejecting("bad.gguf"))
+    wait_ready(qtbot, window)
+    shown = window.model_label.text()
+    bad = str(tmp_path / "bad.gguf")
+    window.apply_settings(replace(window.settings, model_path=bad, temperature=0.3))
+    qtbot.waitUntil(lambda: "could not load" in window.banner.text(), timeout=10_000)
+    assert "still loaded" in window.banner.text()
+    assert window.state == "ready" and window.model_label.text() == shown
+    assert window.settings.model_path == "" and window.settings.temperature == 0.3
+    assert load_settings() == replace(window.settings)  # the old model, the new temperature
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
+        assert window.send("Still there?")
+
+
+def test_a_changed_model_is_saved_once_it_has_loaded(qtbot, make_window, tmp_path: Path) -> None:
+    window = make_window(session=_session_rejecting("bad.gguf"))
+    wait_ready(qtbot, window)
+    good = str(tmp_path / "good.gguf")
+    window.apply_settings(replace(window.settings, model_path=good))
+    assert load_settings().model_path == ""  # not yet: it may still fail
+    qtbot.waitUntil(lambda: load_settings().model_path == good, timeout=10_000)
+    assert window.state == "ready" and window.settings.model_path == good
+
+
+def test_settings_that_cannot_be_saved_apply_for_this_run_and_say_so(
+    qtbot, make_window, tmp_path: Path, monkeypatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))
+    session = fake_session()
+    window = make_window(session=session)
+    wait_ready(qtbot, window)
+    window.apply_settings(replace(window.settings, temperature=0.25))
+    text = window.banner.text()
+    assert "could not be saved" in text and "this run" in text and "\n" not in text
+    assert window.settings.temperature == 0.25
+    qtbot.waitUntil(lambda: session.pipeline.config.sampling.temperature == 0.25)
+
+
+def test_continue_with_an_unreadable_last_conversation_says_why(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    store = ConversationStore(tmp_path / "conversations")
+    store.root.mkdir(parents=True)
+    (store.root / f"broken{SUFFIX}").write_bytes(b"\xff\xfe\x00not json at all\n")
+    window = make_window(session=fake_session(store=store))
+    wait_ready(qtbot, window)
+    assert window.continue_last() is False
+    text = window.banner.text()
+    assert "broken" in text and "Traceback" not in text and text.count("Could not") <= 1
+    with qtbot.waitSignal(window.sig_turn_recorded, timeout=5000):
+        assert window.send("A new start, then.")
+
+
+def test_a_startup_notice_stays_in_the_banner_when_the_model_loads(qtbot, make_window) -> None:
+    window = make_window(session=fake_session(delay_s=0.0))
+    window.show_notice("Your settings file could not be used.")
+    wait_ready(qtbot, window)
+    assert window.banner.text() == "Your settings file could not be used."
