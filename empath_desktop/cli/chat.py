@@ -40,8 +40,15 @@ logger = logging.getLogger(__name__)
 DIM, RESET = "\033[2m", "\033[0m"
 
 
+def stdin_text() -> TextIO:
+    """Standard input as UTF-8 text with undecodable bytes replaced (U+FFFD): a stray Latin-1
+    byte in a pipe must not end the chat."""
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+
+
 def run_chat(session: ChatSession, *, hide_reflections: bool, out: TextIO = sys.stdout) -> int:
-    """The interactive chat on a session whose model is loaded."""
+    """The interactive chat on a session whose model is loaded (stdin read as `stdin_text`)."""
+    inp = stdin_text()
     tty = out.isatty()
     dim, reset = (DIM, RESET) if tty else ("", "")
     stopped = False
@@ -60,7 +67,7 @@ def run_chat(session: ChatSession, *, hide_reflections: bool, out: TextIO = sys.
         if sys.stdin.isatty():
             out.write("\nyou> ")
             out.flush()
-        line = sys.stdin.readline()
+        line = inp.readline()
         if not line:
             return 0
         text = line.strip()
@@ -173,12 +180,10 @@ def run_chat_jsonl(
 ) -> int:
     """The `--jsonl` chat: one message per non-blank input line, one JSON line per turn.
 
-    `inp` defaults to stdin decoded as UTF-8 with undecodable bytes replaced (a stray Latin-1
-    byte must not end the chat), `out` to stdout. Ctrl-C cancels the running turn, whose
+    `inp` defaults to `stdin_text()`, `out` to stdout. Ctrl-C cancels the running turn, whose
     object then says `"cancelled": true`.
     """
-    if inp is None:
-        inp = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    inp = stdin_text() if inp is None else inp
     out = sys.stdout if out is None else out
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:

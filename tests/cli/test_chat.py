@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from empath_desktop.cli.chat import run_chat_jsonl
+from empath_desktop.cli.chat import run_chat, run_chat_jsonl
 from empath_desktop.session import ChatSession, ModelRequest
 from empath_desktop.store.conversations import ConversationStore
 from tests.fakes import FakeBackend
@@ -129,3 +129,41 @@ def test_terminal_chat_saves_and_continue_resumes_the_latest_conversation(
     assert [t.user for t in store.load(paths[0]).turns] == [
         "My dog is called Biscuit.", "What is my dog called?"
     ]  # fmt: skip
+
+
+def test_terminal_chat_reads_undecodable_stdin_as_replacement_characters(monkeypatch) -> None:
+    """A Latin-1 byte on a pipe into `empath chat` used to end it with a traceback."""
+    monkeypatch.setattr(
+        sys, "stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9 time\nhello\n"), encoding="utf-8")
+    )
+    session = ChatSession(backend_factory=lambda _config: FakeBackend())
+    session.load_here(ModelRequest(model_path=None, persona="empath"))
+    out = io.StringIO()
+    assert run_chat(session, hide_reflections=True, out=out) == 0
+    assert out.getvalue().count("EMPATH: ") == 2
+    assert session.conversation is not None
+    saved = session.store.load(session.conversation.path)
+    assert [t.user for t in saved.turns] == ["caf\ufffd time", "hello"]
+
+
+@pytest.mark.model
+def test_an_undecodable_settings_file_is_one_paragraph_and_the_chat_starts(default_model) -> None:
+    from empath_desktop.store.settings import settings_path
+
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"persona = '\xff'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "empath_desktop", "chat", "--jsonl", "--seed", "1"],
+        input=b"hello\n",
+        capture_output=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == 1
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr
+    notices = [ln for ln in stderr.splitlines() if ln.startswith("empath: Your settings file")]
+    assert len(notices) == 1 and "settings.toml.bad-" in notices[0], stderr[-2000:]
+    assert not path.exists() and len(list(path.parent.glob("settings.toml.bad-*"))) == 1
