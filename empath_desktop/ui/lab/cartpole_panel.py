@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtGui
 from PySide6.QtCore import (
     QCoreApplication,
     QObject,
@@ -516,7 +517,8 @@ class CartPolePanelWidget(QWidget):
         self._student_path = str(path)
         config = student.config
         self._student_label.setText(f"{config.algo} ← {config.teacher} ({config.labels} labels)")
-        self._student_label.setToolTip(str(path))
+        # Tooltips render anything that looks like markup: this shows the name as written.
+        self._student_label.setToolTip(QtGui.Qt.convertFromPlainText(str(path)))
         return student
 
     def start(self, teacher: str | None = None, seed: int | None = None) -> None:
