@@ -102,7 +102,6 @@ class ModelFailed:
     kept_model: str = ""
 
 
-
 @dataclass(frozen=True, slots=True)
 class PersonaChanged:
     persona_id: str
@@ -393,6 +392,13 @@ class ChatSession:
             ]
         return []
 
+    def set_memory(self, memory: LongTermMemory | None) -> LongTermMemory | None:
+        """Turn long-term memory on (`memory`) or off (None) while running: from now on the
+        recorded turns are kept in `memory` (or nowhere). Run `apply_memory` with the result,
+        the memory it replaces, on the worker so the next turn recalls from it too."""
+        old, self.memory = self.memory, memory
+        return old
+
     def greeting(self) -> str:
         """A line to greet a returning user with something remembered; '' when nothing is."""
         if self.memory is None:
@@ -520,6 +526,16 @@ class ChatSession:
         """After `new`: the model forgets the conversation."""
         if self._pipeline is not None:
             self._pipeline.reset()
+
+    def apply_memory(self, replaced: LongTermMemory | None) -> None:
+        """After `set_memory`: the pipeline recalls from the session's memory (or from nothing)
+        from the next turn on, and the `replaced` memory is closed. On the worker, because
+        recall runs there: no recall can be using `replaced` while it closes."""
+        if self._pipeline is not None:
+            memory = self.memory
+            self._pipeline.recall = recall_from(memory) if memory is not None else None
+        if replaced is not None and replaced is not self.memory:
+            replaced.close()
 
     def restore(self, loaded: LoadedConversation) -> None:
         """After `continue_last`: the conversation's exchanges become the model's memory."""

@@ -56,10 +56,12 @@ from empath_desktop.session import (
     StageReached,
     model_request,
 )
+from empath_desktop.session.memory import open_memory
 from empath_desktop.store.conversations import ConversationError, export_markdown
 from empath_desktop.store.settings import Settings, save_settings
 from empath_desktop.ui.chat_view import ChatInput, ChatView
 from empath_desktop.ui.lab.cartpole_panel import CartPolePanelWidget
+from empath_desktop.ui.memory_panel import MemoryDialog
 from empath_desktop.ui.overlays import BannerWidget, StageTimelineWidget
 from empath_desktop.ui.session_bridge import SessionBridge
 from empath_desktop.ui.settings_dialog import SettingsDialog, apply_theme
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self._pending_reply = ""
         self.last_record: TurnRecord | None = None
         self._audio_devices: list[str] = []
+        self.memory_panel: MemoryDialog | None = None  # made when first opened
 
         self.setWindowTitle(f"EMPATH Desktop {__version__}")
         self.resize(1280, 800)
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self.bridge = SessionBridge(self.session, self)
         self.bridge.sig_event.connect(self._on_session_event)
         self.bridge.sig_state_changed.connect(self._on_state_changed)
+        self.sig_turn_recorded.connect(self._on_turn_recorded)
 
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -227,6 +231,7 @@ class MainWindow(QMainWindow):
         )
         self.timeline_action.setCheckable(True)
         self._add_action(view, "&Presentation mode", "F11", self.toggle_presentation)
+        self._add_action(view, "What I &remember…", "Ctrl+M", self.show_memory_panel)
 
     def _add_action(self, menu: object, text: str, shortcut: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -283,6 +288,8 @@ class MainWindow(QMainWindow):
         self.avatar.set_look(settings.avatar_look)
         self.reflection_dock.setVisible(settings.show_reflections)
         voice_fields = ("voice_enabled", "voice_device", "voice_name", "voice_rate", "voice_volume")
+        if settings.memory != old.memory:
+            self.set_memory_enabled(settings.memory)
         if any(getattr(settings, f) != getattr(old, f) for f in voice_fields):
             self.voice.configure(settings)
         app = QApplication.instance()
@@ -366,6 +373,56 @@ class MainWindow(QMainWindow):
                 ("Continue", self.continue_last),
             )
 
+    # -- long-term memory ------------------------------------------------------------
+
+    def _greet(self) -> None:
+        """At a fresh start (nothing shown yet), the avatar greets a returning user with
+        something it remembers: a line in the transcript, spoken when the voice is on. It is
+        not part of the conversation: neither saved nor in the model's context."""
+        if self.session.conversation is not None or self.chat.transcript():
+            return
+        greeting = self.session.greeting()
+        if greeting:
+            self.chat.begin_reply(self.session.persona_name)
+            self.chat.append_reply(greeting)
+            self.chat.end_reply()
+            self.voice.speak_delta(greeting)
+            self.voice.finish()
+
+    def _memory_off_reason(self) -> str:
+        if not self.settings.memory:
+            return (
+                "Memory is off: nothing is kept or recalled across conversations. Turn on "
+                "“Remember me across conversations” in Settings to use it."
+            )
+        return "Memory is unavailable: its database could not be opened (see the message above)."
+
+    def set_memory_enabled(self, enabled: bool) -> None:
+        """Memory on or off in the running session: off stops recall and keeping at once (the
+        notes stay in the database); on opens the store, and a problem shows in the banner."""
+        memory, notice = open_memory(enabled)
+        if notice:
+            self.banner.show_message(notice)
+        self.bridge.set_memory(memory)
+        if self.memory_panel is not None:
+            self.memory_panel.set_memory(memory, self._memory_off_reason())
+
+    def show_memory_panel(self) -> MemoryDialog:
+        """Open (or raise) the non-modal "What I remember" dialog."""
+        if self.memory_panel is None:
+            self.memory_panel = MemoryDialog(
+                self.session.memory, self._memory_off_reason(), self
+            )
+        self.memory_panel.show()
+        self.memory_panel.raise_()
+        self.memory_panel.activateWindow()
+        return self.memory_panel
+
+    def _on_turn_recorded(self, _record: TurnRecord) -> None:
+        # The session kept the turn's notes before the view heard of it.
+        if self.memory_panel is not None and self.memory_panel.isVisible():
+            self.memory_panel.refresh()
+
     def _on_export_triggered(self) -> None:
         conversation = self.session.conversation
         if conversation is None:
@@ -425,6 +482,7 @@ class MainWindow(QMainWindow):
                 if not self._notice or self.banner.text() != self._notice:
                     self.banner.hide()
                     self._offer_continue()
+                self._greet()
                 logger.info("model %s ready in %.1f s", info.name, info.load_s)
             case ModelFailed(message=message, kept_model=kept) if kept:
                 # A failed reload: the previous model chats on, and stays the saved one.

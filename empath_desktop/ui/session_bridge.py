@@ -24,6 +24,7 @@ from empath_desktop.session import (
     TurnTicket,
 )
 from empath_desktop.store.conversations import LoadedConversation
+from empath_desktop.store.longterm import LongTermMemory
 from empath_desktop.ui.workers import start_in_thread, stop_threads
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,10 @@ class _EngineWorker(QObject):
     def restore(self, loaded: LoadedConversation) -> None:
         self._session.restore(loaded)
 
+    @Slot(object)
+    def apply_memory(self, replaced: LongTermMemory | None) -> None:
+        self._session.apply_memory(replaced)
+
 
 class _ReflectionWorker(QObject):
     sig_event = Signal(object)  # SessionEvent
@@ -88,6 +93,7 @@ class SessionBridge(QObject):
     _sig_respond_requested = Signal(object)
     _sig_reset_requested = Signal()
     _sig_restore_requested = Signal(object)
+    _sig_memory_changed = Signal(object)  # the LongTermMemory replaced, or None
 
     def __init__(self, session: ChatSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +106,7 @@ class SessionBridge(QObject):
         self._sig_respond_requested.connect(self._engine.respond)
         self._sig_reset_requested.connect(self._engine.reset_memory)
         self._sig_restore_requested.connect(self._engine.restore)
+        self._sig_memory_changed.connect(self._engine.apply_memory)
         self._engine.sig_reflection_ready.connect(self._reflector.reflect)
         self._engine.sig_event.connect(self._on_worker_event)
         self._reflector.sig_event.connect(self._on_worker_event)
@@ -146,6 +153,12 @@ class SessionBridge(QObject):
             self._sync_state()
             self._sig_restore_requested.emit(loaded)
         return loaded
+
+    def set_memory(self, memory: LongTermMemory | None) -> None:
+        """Long-term memory on (`memory`) or off (None): nothing more is kept from now on,
+        the next turn recalls from it, and the memory it replaces is closed on the engine
+        thread (see `ChatSession.set_memory`)."""
+        self._sig_memory_changed.emit(self.session.set_memory(memory))
 
     def shutdown(self) -> None:
         """Cancel the turn, stop both threads (bounded wait) and free the model."""

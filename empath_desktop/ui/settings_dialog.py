@@ -231,6 +231,14 @@ class SettingsDialog(QDialog):
         self._reflections_check.setToolTip(
             "Show the private note the avatar writes after each reply"
         )
+        self._memory_check = QCheckBox("Remember me a&cross conversations")
+        self._memory_check.setObjectName("memoryCheck")
+        self._memory_check.setChecked(settings.memory)
+        self._memory_check.setToolTip(
+            "Keep short notes of what you tell the avatar (see View → What I remember) and "
+            "recall them in later conversations. Off: nothing is kept or recalled; the notes "
+            "already kept stay until you forget them."
+        )
 
         # -- voice --
         self._voice_check = QCheckBox("Spea&k replies aloud")
@@ -301,6 +309,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self._safe_check)
         form.addRow("", self._adapter_check)
         form.addRow("", self._reflections_check)
+        form.addRow("", self._memory_check)
         form.addRow("", self._voice_check)
         form.addRow(self._buddy("Output &device:", self._device_combo), device_box)
         form.addRow(self._buddy("Vo&ice:", self._voice_combo), self._voice_combo)
@@ -367,6 +376,7 @@ class SettingsDialog(QDialog):
             safe_mode=self._safe_check.isChecked(),
             use_adapter=self._adapter_check.isChecked(),
             show_reflections=self._reflections_check.isChecked(),
+            memory=self._memory_check.isChecked(),
             voice_enabled=self._voice_check.isChecked(),
             voice_device=self._device_combo.currentData(),
             voice_name=self._voice_combo.currentData(),
