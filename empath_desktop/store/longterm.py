@@ -362,8 +362,8 @@ class LongTermMemory:
             if terms:
                 query = _fts_query(terms)
                 rows = self._db.execute(
-                    "SELECT rowid, bm25(notes_fts) FROM notes_fts WHERE notes_fts MATCH ?"
-                    " ORDER BY bm25(notes_fts) LIMIT ?",
+                    "SELECT rowid, rank FROM notes_fts WHERE notes_fts MATCH ?"
+                    " ORDER BY rank LIMIT ?",
                     (query, _CANDIDATES),
                 ).fetchall()
                 if rows:
@@ -414,7 +414,7 @@ class LongTermMemory:
         with self._lock:
             rows = self._db.execute(
                 "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?"
-                " ORDER BY bm25(notes_fts) LIMIT 5",
+                " ORDER BY rank LIMIT 5",
                 (_fts_query(terms),),
             ).fetchall()
             coverage = [
