@@ -219,6 +219,11 @@ class Pipeline:
         with self._lock:
             self.prompts = PromptBuilder(persona)
 
+    def set_config(self, config: PipelineConfig) -> None:
+        """New sampling and budgets, from the next stage on (never in the middle of one)."""
+        with self._lock:
+            self.config = config
+
     def reset(self) -> None:
         """Start a fresh conversation."""
         with self._lock:

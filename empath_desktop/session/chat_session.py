@@ -490,7 +490,7 @@ class ChatSession:
             yield SessionEvent(0, ModelFailed(str(exc), kept_model=self._kept()))
             return
         self._pipeline.set_persona(persona)
-        self._pipeline.config = pipeline_config(request)
+        self._pipeline.set_config(pipeline_config(request))
         yield SessionEvent(0, PersonaChanged(request.persona, persona.name, persona.voice))
 
     def respond(self, ticket: TurnTicket) -> Iterator[SessionEvent]:
