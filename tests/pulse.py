@@ -12,10 +12,12 @@ lists devices only when it initialises, so `use_server` re-initialises it on the
 `time.perf_counter()`, the clock of the app's `SoundDeviceSink`. A sample cannot be read
 before it is played, so sample i was played at or before `stamp - (n_read - i) / rate` for
 every piece read (n_read samples so far): the recording's time base is the least of these
-bounds over all pieces (see `Recording.t0`). Pieces that arrive without delay make it tight;
-what remains is the monitor's own fragment (`--latency-msec`, a few ms), by which recorded
-times may be late. The null sink plays on the system's monotonic clock, as perf_counter counts
-on Linux, so the two do not drift apart.
+bounds over all pieces (see `Recorder.snapshot`). Pieces that arrive without delay make it
+tight (measured here: half the pieces within 0.3 ms of the bound). "Played" is when the null
+sink mixes a sample, which it does up to its latency ahead of real time (a few ms, as the
+monitor's 5 ms request holds it low), while the monitor's fragment may make recorded times late
+by as much: figures derived from a recording are good to about ±5 ms. The null sink plays on
+the system's monotonic clock, which perf_counter reads on Linux, so the two do not drift apart.
 """
 
 from __future__ import annotations
