@@ -66,9 +66,7 @@ def load_format_prompts(path: Path | None = None) -> tuple[str, ...]:
 def build_probe_prompt(backend: Backend, builder: PromptBuilder, user_text: str) -> str:
     """The prompt the app would send for `user_text` as a first message, without the scaffold:
     it ends where the model starts its turn, before `<react>`."""
-    if backend.is_chat:
-        return backend.render_chat(builder.messages((), (), user_text))
-    return builder.transcript((), (), user_text)
+    return builder.render(backend, (), (), user_text)
 
 
 def run_format_probe(

@@ -369,11 +369,7 @@ class Pipeline:
         budget = self.backend.n_ctx - reserve
 
         def build(history: list[Exchange], notes: list[str]) -> str:
-            if self.backend.is_chat:
-                return self.backend.render_chat(
-                    self.prompts.messages(history, notes, text, remembered)
-                )
-            return self.prompts.transcript(history, notes, text, remembered)
+            return self.prompts.render(self.backend, history, notes, text, remembered)
 
         # A rejected message leaves memory as it was (fit changes nothing when nothing fits).
         if not self.memory.fit(lambda h, n: self.backend.count_tokens(build(h, n)) <= budget):

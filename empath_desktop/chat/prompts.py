@@ -12,9 +12,13 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from empath_desktop.chat.tags import neutralise_tags
 from empath_desktop.resources import assets_dir
+
+if TYPE_CHECKING:  # prompts are read where no model runs (conversations, the CLI)
+    from empath_desktop.llm.backend import Backend
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +215,21 @@ class PromptBuilder:
             content = f"{self._remembered_header}\n{listed}\n\n{content}"
         out.append({"role": "user", "content": content})
         return out
+
+    def render(
+        self,
+        backend: Backend,
+        history: Sequence[Exchange],
+        notes: Sequence[str],
+        user_text: str,
+        remembered: Sequence[str] = (),
+    ) -> str:
+        """The prompt as `backend` takes it: its chat template over `messages` for a chat
+        model, the raw `transcript` otherwise. The app, the format probe and the training
+        evaluation all render through here, so they send the same text."""
+        if backend.is_chat:
+            return backend.render_chat(self.messages(history, notes, user_text, remembered))
+        return self.transcript(history, notes, user_text, remembered)
 
     @property
     def turn_stops(self) -> tuple[str, ...]:

@@ -62,9 +62,7 @@ def render(backend: Backend, builder: PromptBuilder, prompt: Prompt) -> str:
     """The prompt as the app's pipeline renders it for this backend: the GGUF's chat template
     over the builder's messages for a chat model, the builder's transcript otherwise (no
     reflection notes: the dataset's prompts carry none)."""
-    if backend.is_chat:
-        return backend.render_chat(builder.messages(prompt.history, (), prompt.text))
-    return builder.transcript(prompt.history, (), prompt.text)
+    return builder.render(backend, prompt.history, (), prompt.text)
 
 
 def generate_answers(
