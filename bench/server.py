@@ -10,8 +10,9 @@ concurrent CartPole environments over that server. Prints one JSON object.
 - stop: ms from setting the cancel event to the server's last generated token (the server's
   own count, tests/servers.py), after 5 streamed chunks of a 1000-token request;
 - teacher: decisions/s of `lab.teachers.LLMTeacher` (no cache: every decision asks the model)
-  with 1, 4 and 8 environments, each in its own thread with its own teacher on a sibling of
-  the server backend (a lock of its own, one shared connection pool), `decisions` in total.
+  with 1, 4 and 8 environments played at once by the lab's `lab.fleet.play_fleet`, each in its
+  own thread with its own teacher on a sibling of the server backend (a lock of its own, one
+  shared connection pool), about `decisions` in total (an episode may end sooner).
   llama_cpp.server serves one request at a time, so here concurrency buys only the overlap of
   the HTTP round trips; a batching server (vLLM, llama-server with `--parallel`) decodes the
   concurrent requests together.
@@ -28,14 +29,12 @@ import threading
 import time
 from pathlib import Path
 
-import gymnasium as gym
-import numpy as np
-
 from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
 from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
 from empath_desktop.chat.prompts import load_persona
+from empath_desktop.lab.fleet import fleet_backends, play_fleet
 from empath_desktop.lab.teachers import LLMTeacher
-from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend, Sampling
+from empath_desktop.llm.backend import BackendConfig, LlamaBackend, Sampling
 from empath_desktop.llm.cpu import physical_cores
 from empath_desktop.llm.model_files import default_model_path
 from empath_desktop.llm.server import ServerBackend, ServerConfig
@@ -88,29 +87,13 @@ def stop_ms(backend: ServerBackend, server: LocalServer) -> float:
 
 
 def teacher_rate(backend: ServerBackend, envs: int, decisions: int) -> float:
+    """Decisions/s of `envs` uncached teachers played at once through the lab's own fleet
+    (`lab.fleet`: a sibling backend and a thread per environment)."""
     persona = load_persona("newton")
-    per_env = max(1, decisions // envs)
-
-    def run(index: int, backend: Backend) -> None:
-        teacher = LLMTeacher(backend, persona, cache=False)
-        env = gym.make("CartPole-v1")
-        obs, _ = env.reset(seed=index)
-        for _ in range(per_env):
-            action = teacher.decide(np.asarray(obs)).action
-            obs, _, terminated, truncated, _ = env.step(action)
-            if terminated or truncated:
-                obs, _ = env.reset(seed=index + 100)
-        env.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, backend.sibling(APPRAISAL_CTX))) for i in range(envs)
-    ]
+    teachers = [LLMTeacher(b, persona, cache=False) for b in fleet_backends(backend, envs)]
     t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return round(per_env * envs / (time.perf_counter() - t0), 2)
+    runs = play_fleet(teachers, list(range(envs)), max_steps=max(1, decisions // envs))
+    return round(sum(map(len, runs)) / (time.perf_counter() - t0), 2)
 
 
 def main() -> None:

@@ -21,6 +21,19 @@ def _common_options() -> argparse.ArgumentParser:
         help="GGUF model file to load (default: the embedded Gemma 3 270M, or $EMPATH_MODEL, "
         "or the model chosen in Settings)",
     )
+    common.add_argument(
+        "--server",
+        metavar="URL",
+        type=_server_url,
+        help="use the model of an OpenAI-compatible server instead of a model file: its API "
+        "root, e.g. http://localhost:8080/v1 (llama-server, vLLM, Ollama, LM Studio). The API "
+        "key comes from $EMPATH_SERVER_API_KEY, $OPENAI_API_KEY or the OS keyring",
+    )
+    common.add_argument(
+        "--server-model",
+        metavar="NAME",
+        help="with --server: the server's model to use (default: the first it lists)",
+    )
     common.add_argument("--persona", metavar="ID", help="persona card id or .toml path")
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return common
@@ -131,6 +144,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _server_url(text: str) -> str:
+    from empath_desktop.store.settings import is_server_url
+
+    if not is_server_url(text):
+        raise argparse.ArgumentTypeError(
+            f"not an http(s) URL: {text!r} (give the server's API root, e.g. "
+            "http://localhost:8080/v1)"
+        )
+    return text.strip()
+
+
+def _check_model_source(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--model and --server name two different models; --server-model needs --server."""
+    if args.model and args.server:
+        parser.error(
+            "--model and --server both name the model to use: give --model PATH for a model "
+            "file or --server URL for a server, not both"
+        )
+    if args.server_model and not args.server:
+        parser.error("--server-model names a model on the server: give --server URL as well")
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -171,6 +206,8 @@ def _chat(args: argparse.Namespace) -> int:
         use_adapter=not args.no_adapter,
         seed=args.seed,
         appraise=not args.no_appraisal,
+        server=args.server,
+        server_model=args.server_model,
     )
     session = ChatSession(memory=memory)
     try:
@@ -233,6 +270,7 @@ def _gui(args: argparse.Namespace) -> int:
     window = MainWindow(
         settings,
         model_override=args.model,
+        server_override=(args.server, args.server_model) if args.server else None,
         persona_override=args.persona,
         session=ChatSession(memory=memory),
     )
@@ -283,7 +321,9 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_model_source(parser, args)
     _configure_logging(args.verbose)
     if args.command == "chat":
         return _chat(args)

@@ -103,7 +103,10 @@ class ServerBackend:
     Calls do not take `lock` themselves: the server orders or batches concurrent requests, so
     threads may stream at once (several CartPole environments). `lock` is there for callers
     that need a sequence of calls to stay together, as with the in-process backend.
+    `concurrent_requests` says so to callers that spread work over siblings (`lab.fleet`).
     """
+
+    concurrent_requests = True
 
     def __init__(self, config: ServerConfig, *, _shared: ServerBackend | None = None) -> None:
         self.config = config
@@ -114,6 +117,7 @@ class ServerBackend:
         if _shared is not None:  # a sibling: the same connection pool and discoveries
             self._client, self._http = _shared._client, _shared._http
             self.model, self.name, self._n_ctx = _shared.model, _shared.name, _shared._n_ctx
+            self.models = _shared.models
             self._tokenizer, self._choose_mode = _shared._tokenizer, _shared._choose_mode
             self._owner = False
             return
@@ -132,6 +136,7 @@ class ServerBackend:
         )
         self._tokenizer: str | None = None  # discovered on first count_tokens
         self._choose_mode = "logprobs"  # "greedy" once the server has refused logprobs
+        self.models: tuple[str, ...] = ()  # every model the server lists, sorted
         self.model, listed = self._discover_model()
         self.name = f"{self.model} @ {config.base_url}"
         self._n_ctx = self._discover_n_ctx(listed)
@@ -162,6 +167,7 @@ class ServerBackend:
                 f"The server at {self.config.base_url} serves no model yet. Load one there "
                 "(for Ollama: `ollama pull NAME`), then connect again."
             )
+        self.models = tuple(sorted(models))
         wanted = self.config.model
         if wanted is None:
             return next(iter(models.items()))

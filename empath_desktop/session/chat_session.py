@@ -43,7 +43,13 @@ from empath_desktop.chat.prompts import PersonaError, VoiceStyle, load_persona
 from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend
 from empath_desktop.llm.model_files import ModelFileError
 from empath_desktop.llm.probe import ModelGuard, NativeCrashError
-from empath_desktop.session.config import ModelRequest, backend_config, pipeline_config
+from empath_desktop.llm.server import ServerBackend
+from empath_desktop.session.config import (
+    ModelRequest,
+    backend_config,
+    pipeline_config,
+    server_config,
+)
 from empath_desktop.session.memory import recall_from, remember
 from empath_desktop.store.conversations import (
     Conversation,
@@ -434,14 +440,10 @@ class ChatSession:
         """Load (or reload) the model: ModelLoading, then ModelLoaded or ModelFailed. A reload
         keeps the conversation's memory. Iterating to the end also warms the prompt cache."""
         t0 = time.perf_counter()
-        yield SessionEvent(0, ModelLoading(request.model_path or "embedded default model"))
+        yield SessionEvent(0, ModelLoading(request.source))
         try:
-            config = backend_config(request)
             persona = load_persona(request.persona)
-            if self._guard is not None:
-                backend = self._guard.open(config, self._factory)
-            else:
-                backend = self._factory(config)
+            backend, where = self._open(request)
         except NativeCrashError as exc:
             failed = ModelFailed(
                 str(exc), crashed=True, was_safe=request.safe, kept_model=self._kept()
@@ -466,7 +468,7 @@ class ChatSession:
             old.backend.close()  # a reflection still on it ends with GenerationError
         info = ModelInfo(
             name=backend.name,
-            path=config.model_path,
+            path=where,
             load_s=time.perf_counter() - t0,
             persona_id=request.persona,
             persona_name=persona.name,
@@ -475,6 +477,20 @@ class ChatSession:
         yield SessionEvent(0, ModelLoaded(info))
         # A message sent meanwhile queues behind this; it then starts from a warm cache.
         self._pipeline.warm()
+
+    def _open(self, request: ModelRequest) -> tuple[Backend, str]:
+        """The backend `request` names and where it is (file or URL). A server is connected
+        to here, on the worker: reading its model list is the connect check (a `ServerError`,
+        which is a `ModelFileError`, when it is down, refuses the key or speaks another API),
+        and it needs no crash probe, since no model runs in this process. A model file goes
+        through the guard and its probe."""
+        server = server_config(request)
+        if server is not None:
+            return ServerBackend(server), server.base_url
+        config = backend_config(request)
+        if self._guard is not None:
+            return self._guard.open(config, self._factory), config.model_path
+        return self._factory(config), config.model_path
 
     def _kept(self) -> str:
         """The model a failed load leaves chatting: the one loaded before, if any."""

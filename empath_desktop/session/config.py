@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from empath_desktop.chat.pipeline import PipelineConfig
 from empath_desktop.llm.backend import BackendConfig, Sampling
 from empath_desktop.llm.model_files import default_adapter_path, default_model_path, resolve_model
+from empath_desktop.llm.server import ServerConfig
 from empath_desktop.store.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class ModelRequest:
-    """What to load and how to sample: `model_path` None means the embedded default."""
+    """What to load and how to sample: `model_path` None means the embedded default;
+    `server_url` set means an OpenAI-compatible server instead of any model file."""
 
     model_path: str | None
     persona: str
@@ -30,6 +32,13 @@ class ModelRequest:
     use_adapter: bool = True
     seed: int | None = None  # sampling seed; None: random
     appraise: bool = True  # see PipelineConfig.appraise
+    server_url: str | None = None
+    server_model: str | None = None  # None: the first model the server lists
+
+    @property
+    def source(self) -> str:
+        """What is loaded, for people: the server's URL, the file, or the embedded default."""
+        return self.server_url or self.model_path or "embedded default model"
 
 
 def model_request(
@@ -40,14 +49,28 @@ def model_request(
     use_adapter: bool = True,
     seed: int | None = None,
     appraise: bool = True,
+    server: str | None = None,
+    server_model: str | None = None,
 ) -> ModelRequest:
-    """`settings` with a front end's overrides: `model` and `persona` (command line) win over
-    Settings; `use_adapter` False turns the adapter off whatever Settings say. Cheap: the
-    embedded default model is only assembled by `backend_config`, in a worker.
+    """`settings` with a front end's overrides: `model`, `server` (with `server_model`) and
+    `persona` (command line) win over Settings; `use_adapter` False turns the adapter off
+    whatever Settings say. The model source, first found wins: `model` (a GGUF file),
+    `server`, the server in Settings, then `resolve_model` ($EMPATH_MODEL, the file in
+    Settings, the embedded default) -- a server chosen in Settings is the user's latest explicit
+    choice, so it wins over the environment's model file. Cheap: nothing is opened here, and
+    the embedded default model is only assembled by `backend_config`, in a worker.
     """
+    if model:
+        url = None
+    elif server:
+        url, server_model = server, server_model
+    else:
+        url, server_model = settings.server_url or None, settings.server_model
     choice = resolve_model(model, settings.model_path)
     return ModelRequest(
-        model_path=str(choice.path) if choice.path else None,
+        model_path=None if url else str(choice.path) if choice.path else None,
+        server_url=url,
+        server_model=(server_model or None) if url else None,
         persona=persona or settings.persona,
         n_threads=settings.threads or None,
         temperature=settings.temperature,
@@ -73,10 +96,17 @@ def backend_config(request: ModelRequest) -> BackendConfig:
     )
 
 
+def server_config(request: ModelRequest) -> ServerConfig | None:
+    """The server to connect to (API key from the environment or the keyring), None for a
+    model file."""
+    if request.server_url is None:
+        return None
+    return ServerConfig.from_url(request.server_url, request.server_model)
+
+
 def pipeline_config(request: ModelRequest) -> PipelineConfig:
     return PipelineConfig(
         respond_max_tokens=request.max_tokens,
         sampling=Sampling(temperature=request.temperature, seed=request.seed),
         appraise=request.appraise,
     )
-

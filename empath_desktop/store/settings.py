@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Settings:
     model_path: str = ""  # empty: the embedded default model
+    # An OpenAI-compatible server's API root (http(s)://HOST:PORT/v1); non-empty: the model
+    # source is that server and `model_path` is kept for switching back. Its API key is never
+    # kept here (environment or OS keyring only, `llm.server.resolve_api_key`).
+    server_url: str = ""
+    server_model: str = ""  # empty: the first model the server lists
     persona: str = "empath"
     avatar_look: str = "default"
     temperature: float = 0.7
@@ -179,7 +184,15 @@ def _allowed(name: str, value: object) -> bool:
         return math.isfinite(value) and low <= value <= high
     if name in CHOICES:
         return value in CHOICES[name]
+    if name == "server_url":
+        return value == "" or is_server_url(str(value))
     return True
+
+
+def is_server_url(url: str) -> bool:
+    """An http(s) URL with a host: the only kind the server backend connects to."""
+    scheme, sep, rest = url.strip().partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and bool(rest.split("/")[0])
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -81,6 +81,10 @@ LISTEN_HOLD_MS = 1500
 CONTINUE_OFFER = "Welcome back. Pick up your last conversation where you left it?"
 
 
+# The settings that choose what model runs: changing one reloads and ends a command-line choice.
+_SOURCE_FIELDS = ("model_path", "server_url", "server_model")
+
+
 class MainWindow(QMainWindow):
     # The session's state, a SessionState value: loading, ready, reacting, responding,
     # reflecting, error.
@@ -94,15 +98,19 @@ class MainWindow(QMainWindow):
         settings: Settings,
         *,
         model_override: str | None = None,
+        server_override: tuple[str, str | None] | None = None,
         persona_override: str | None = None,
         session: ChatSession | None = None,
         voice_sink: Callable[[], AudioSink] | None = None,
     ) -> None:
-        """`session` None: a session on the user's conversation store and models."""
+        """`session` None: a session on the user's conversation store and models.
+        `model_override` (--model) or `server_override` (--server URL, --server-model NAME)
+        win over the model source in Settings until the user chooses one there."""
         super().__init__()
         self.settings = settings
         self.session = session or ChatSession()
         self._model_override = model_override
+        self._server_override = server_override
         # While a model chosen in Settings loads: the model path and override to go back to if
         # it fails (the new path is saved only once it has loaded).
         self._model_before: tuple[str, str | None] | None = None
@@ -244,8 +252,13 @@ class MainWindow(QMainWindow):
     # -- requests --------------------------------------------------------------------
 
     def _model_request(self) -> ModelRequest:
+        server, server_model = self._server_override or (None, None)
         return model_request(
-            self.settings, model=self._model_override, persona=self._persona_override
+            self.settings,
+            model=self._model_override,
+            persona=self._persona_override,
+            server=server,
+            server_model=server_model,
         )
 
     def request_model_load(self) -> None:
@@ -297,10 +310,11 @@ class MainWindow(QMainWindow):
             apply_theme(app, settings.theme)
         if settings.persona != old.persona:
             self._persona_override = None  # chosen in Settings: that now wins over --persona
-        reload_fields = ("model_path", "threads", "safe_mode", "use_adapter")
+        reload_fields = (*_SOURCE_FIELDS, "threads", "safe_mode", "use_adapter")
         if any(getattr(settings, f) != getattr(old, f) for f in reload_fields):
-            if settings.model_path != old.model_path:
-                self._model_override = None  # the user chose in Settings: that now wins
+            if any(getattr(settings, f) != getattr(old, f) for f in _SOURCE_FIELDS):
+                # The user chose in Settings: that now wins over --model and --server.
+                self._model_override = self._server_override = None
             self.request_model_load()
         else:
             self.bridge.configure(self._model_request())

@@ -6,7 +6,11 @@ because llama.cpp may abort the whole process on a file that is not a GGUF model
 
 Below the model file, what the file is and whether it fits in memory (read from its GGUF header
 on a worker thread), and a format probe run in a child process by another worker. Closing the
-dialog cancels the probe and waits for both workers' threads.
+dialog cancels the probe and waits for the workers' threads.
+
+The model source is the embedded default, a GGUF file, or an OpenAI-compatible server (URL and
+model name; "Test connection" connects on a worker and shows the server's model list or why it
+cannot be used). The server's API key is never part of the settings.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from empath_desktop.llm.backend import BackendConfig
 from empath_desktop.llm.model_files import ModelFileError, check_gguf
-from empath_desktop.store.settings import RANGES, THEMES, Settings
+from empath_desktop.store.settings import RANGES, THEMES, Settings, is_server_url
 from empath_desktop.ui.model_check import (
     FORMAT_PROMPTS,
     FormatProbeWorker,
@@ -50,12 +54,15 @@ from empath_desktop.ui.model_check import (
     ProbeRunner,
     probe_in_child_session,
 )
+from empath_desktop.ui.server_check import ServerCheck, ServerCheckWorker, api_key_hint
 from empath_desktop.ui.workers import start_in_thread
 
 logger = logging.getLogger(__name__)
 
 _THEME_LABELS = {"light": "Light", "dark": "Dark"}
 _DEFAULT_MODEL_HINT = "Embedded default (Gemma 3 270M)"
+# Model source choices: the embedded model, a GGUF file, an OpenAI-compatible server.
+_SOURCE_LABELS = {"default": _DEFAULT_MODEL_HINT, "file": "GGUF model file", "server": "Server"}
 # Typing a path asks for its header once the typing pauses, not at every keystroke.
 _INFO_DELAY_MS = 250
 
@@ -97,6 +104,7 @@ class SettingsDialog(QDialog):
 
     sig_info_requested = Signal(int, str, int)  # request id, model path ('' default), n_ctx
     sig_probe_requested = Signal(int, str, object)  # request id, model path, threading.Event
+    sig_server_check_requested = Signal(int, str, str)  # request id, URL, model name
 
     def __init__(
         self,
@@ -178,6 +186,50 @@ class SettingsDialog(QDialog):
         model_box.addWidget(self._model_error)
         model_box.addWidget(self._model_info)
         model_box.addLayout(probe_row)
+
+        # -- model source: the file above, or a server --
+        source = "file" if settings.model_path else "default"
+        source = "server" if settings.server_url else source
+        self._source_combo = _combo(list(_SOURCE_LABELS), source, _SOURCE_LABELS)
+        self._source_combo.setObjectName("modelSourceCombo")
+        self._source_combo.setToolTip(
+            "Where the model runs: the embedded model or a GGUF file in this app, or a bigger "
+            "model on an OpenAI-compatible server (llama-server, vLLM, Ollama, LM Studio)"
+        )
+        self._source_combo.activated.connect(self._on_source_combo_activated)
+        self._server_url_edit = QLineEdit(settings.server_url)
+        self._server_url_edit.setObjectName("serverUrlEdit")
+        self._server_url_edit.setPlaceholderText("http://localhost:8080/v1")
+        self._server_url_edit.setToolTip("The server's API root, usually ending in /v1")
+        self._server_url_edit.textEdited.connect(self._on_server_text_edited)
+        self._server_model_edit = QLineEdit(settings.server_model)
+        self._server_model_edit.setObjectName("serverModelEdit")
+        self._server_model_edit.setPlaceholderText("the first model the server lists")
+        self._server_model_edit.textEdited.connect(self._on_server_text_edited)
+        self._server_test_button = QPushButton("Test &connection")
+        self._server_test_button.setObjectName("serverTestButton")
+        self._server_test_button.setToolTip("Connect now and list the server's models")
+        self._server_test_button.clicked.connect(self._on_server_test_clicked)
+        self._server_status = QLabel()
+        self._server_status.setObjectName("serverStatusLabel")
+        self._server_status.setTextFormat(Qt.TextFormat.PlainText)
+        self._server_status.setWordWrap(True)
+        self._server_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        key_hint = QLabel(api_key_hint())
+        key_hint.setObjectName("serverKeyLabel")
+        key_hint.setTextFormat(Qt.TextFormat.PlainText)
+        key_hint.setWordWrap(True)
+        server_row = QHBoxLayout()
+        server_row.setContentsMargins(0, 0, 0, 0)
+        server_row.addWidget(self._server_url_edit, 1)
+        server_row.addWidget(QLabel("Model:"))
+        server_row.addWidget(self._server_model_edit)
+        server_row.addWidget(self._server_test_button)
+        server_box = QVBoxLayout()
+        server_box.setContentsMargins(0, 0, 0, 0)
+        server_box.addLayout(server_row)
+        server_box.addWidget(self._server_status)
+        server_box.addWidget(key_hint)
 
         # -- conversation --
         self._persona_combo = _combo(personas, settings.persona)
@@ -300,7 +352,10 @@ class SettingsDialog(QDialog):
         self._theme_combo.setToolTip("Light or dark colours for the whole window")
 
         form = QFormLayout()
+        self._form = form
+        form.addRow(self._buddy("Model so&urce:", self._source_combo), self._source_combo)
         form.addRow(self._buddy("&Model file:", self._model_edit), model_box)
+        form.addRow(self._buddy("Server U&RL:", self._server_url_edit), server_box)
         form.addRow(self._buddy("&Persona:", self._persona_combo), self._persona_combo)
         form.addRow(self._buddy("Avatar &look:", self._look_combo), self._look_combo)
         form.addRow(self._buddy("&Temperature:", self._temperature_spin), self._temperature_spin)
@@ -343,9 +398,13 @@ class SettingsDialog(QDialog):
         self._probe_worker.sig_probe_finished.connect(self._on_probe_finished)
         self.sig_probe_requested.connect(self._probe_worker.run)
         self._probe_thread = start_in_thread(self._probe_worker, "settings-format-probe")
-        self._finalizer = weakref.finalize(
-            self, _stop_threads, self._cancels, (self._info_thread, self._probe_thread)
-        )
+        self._server_id = 0
+        self._server_worker = ServerCheckWorker()
+        self._server_worker.sig_checked.connect(self._on_server_checked)
+        self.sig_server_check_requested.connect(self._server_worker.check)
+        self._server_thread = start_in_thread(self._server_worker, "settings-server-check")
+        threads = (self._info_thread, self._probe_thread, self._server_thread)
+        self._finalizer = weakref.finalize(self, _stop_threads, self._cancels, threads)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._stop_workers)
@@ -354,6 +413,7 @@ class SettingsDialog(QDialog):
         self._info_timer.setInterval(_INFO_DELAY_MS)
         self._info_timer.timeout.connect(self._on_info_timer_timeout)
         self._model_edit.textChanged.connect(self._on_model_text_changed)
+        self._show_source(source)
         self._request_info()
 
     @staticmethod
@@ -365,9 +425,13 @@ class SettingsDialog(QDialog):
 
     def result_settings(self) -> Settings:
         """The edited settings (unchanged fields, including any added later, carried over)."""
+        server = self._source_combo.currentData() == "server"
         return dataclasses.replace(
             self._settings,
+            # The file is kept while a server is the source, for switching back.
             model_path=self._model_edit.text().strip(),
+            server_url=self._server_url_edit.text().strip() if server else "",
+            server_model=self._server_model_edit.text().strip() if server else "",
             persona=self._persona_combo.currentData(),
             avatar_look=self._look_combo.currentData(),
             temperature=round(self._temperature_spin.value(), 2),
@@ -408,7 +472,11 @@ class SettingsDialog(QDialog):
     def _on_info_timer_timeout(self) -> None:
         self._request_info()
 
-    def _on_model_text_changed(self, _text: str) -> None:
+    def _on_model_text_changed(self, text: str) -> None:
+        if self._source_combo.currentData() != "server":
+            # A file typed, browsed or cleared is the source it names.
+            select = "file" if text.strip() else "default"
+            self._source_combo.setCurrentIndex(self._source_combo.findData(select))
         # The probe result and any running probe were about the previous file.
         self._cancel_probe()
         self._probe_label.clear()
@@ -466,11 +534,67 @@ class SettingsDialog(QDialog):
             self.resize(self.width(), needed)
 
     def accept(self) -> None:
-        """Close with OK only if the model file is usable; otherwise say why and stay open."""
-        if self._validate_model():
+        """Close with OK only if the model source is usable (a GGUF file, an http(s) URL);
+        otherwise say why and stay open."""
+        if self._source_combo.currentData() == "server":
+            if self._validate_server_url():
+                super().accept()
+            else:
+                self._server_url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self._validate_model():
             super().accept()
         else:
             self._model_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _validate_server_url(self) -> bool:
+        if is_server_url(self._server_url_edit.text()):
+            return True
+        self._server_status.setText(
+            "The server URL must start with http:// or https:// and name a host, for example "
+            "http://localhost:8080/v1."
+        )
+        return False
+
+    def _show_source(self, source: str) -> None:
+        """Show the rows of the chosen source only."""
+        server = source == "server"
+        self._form.setRowVisible(self._model_edit, not server)
+        self._form.setRowVisible(self._server_url_edit, server)
+
+    def _on_source_combo_activated(self, _index: int) -> None:
+        source = self._source_combo.currentData()
+        if source == "default":
+            self._on_use_default_clicked()
+        elif source == "file":
+            self._model_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self._server_url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_source(source)
+        self._grow_to_fit()
+
+    def _on_server_text_edited(self, _text: str) -> None:
+        self._server_id += 1  # a check still running was about the previous address
+        self._server_status.clear()
+        self._server_test_button.setEnabled(not self._stopped)
+
+    def _on_server_test_clicked(self) -> None:
+        if self._stopped or not self._validate_server_url():
+            return
+        self._server_id += 1
+        self._server_test_button.setEnabled(False)
+        self._server_status.setText("Connecting…")
+        self.sig_server_check_requested.emit(
+            self._server_id,
+            self._server_url_edit.text().strip(),
+            self._server_model_edit.text().strip(),
+        )
+
+    def _on_server_checked(self, check: ServerCheck) -> None:
+        if self._stopped or check.request_id != self._server_id:
+            return  # about an address that has been edited since
+        self._server_test_button.setEnabled(True)
+        self._server_status.setText(check.text)
+        self._grow_to_fit()
 
     def _validate_model(self) -> bool:
         text = self._model_edit.text().strip()
