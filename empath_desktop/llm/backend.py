@@ -144,7 +144,8 @@ class GenerationError(Exception):
     """A generation call failed inside the model runtime; the message is meant for people."""
 
 
-def _longest_common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix_len(a: Sequence[Any], b: Sequence[Any]) -> int:
+    """How many leading items (tokens, characters) `a` and `b` share."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -314,7 +315,7 @@ class LlamaBackend:
             for option in options:
                 full = self.tokenize(prompt + option, bos=True)
                 # Tokenisation may merge across the boundary; score from where they diverge.
-                k = _longest_common_prefix(base, full)
+                k = common_prefix_len(base, full)
                 context, continuation = full[:k], full[k:]
                 logprob = 0.0
                 for i, token in enumerate(continuation):
@@ -359,7 +360,7 @@ class LlamaBackend:
         llm = self._llm
         cached = llm._input_ids[: llm.n_tokens].tolist()
         # Keep at least one token to evaluate: logits exist only for the last decoded batch.
-        keep = min(_longest_common_prefix(cached, tokens), len(tokens) - 1)
+        keep = min(common_prefix_len(cached, tokens), len(tokens) - 1)
         if not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
             keep = 0
             llm.reset()

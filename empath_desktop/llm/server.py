@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
-from empath_desktop.llm.backend import GenerationError, Sampling
+from empath_desktop.llm.backend import GenerationError, Sampling, common_prefix_len
 from empath_desktop.llm.model_files import APP_NAME, ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -312,7 +312,7 @@ class ServerBackend:
                 sampling=Sampling(temperature=0.0, top_k=1, repeat_penalty=1.0, seed=0),
             )
         )
-        shared = [_common_prefix(text.lstrip(), o.lstrip()) for o in options]
+        shared = [common_prefix_len(text.lstrip(), o.lstrip()) for o in options]
         best = max(range(len(options)), key=shared.__getitem__)
         return best, [0.0 if i == best else _UNSEEN for i in range(len(options))]
 
@@ -496,13 +496,6 @@ def _score_first_tokens(options: Sequence[str], top: dict[str, float]) -> tuple[
     return best, scores
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _as_status_error(exc: httpx2.HTTPStatusError) -> openai.APIStatusError:

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from empath_desktop.resources import assets_dir
 from training.empath.mind_eval import run_conversation
@@ -41,20 +42,12 @@ def run_scenario(
     scenario: dict[str, Any], extra_args: Sequence[str], *, timeout_s: float
 ) -> dict[str, Any]:
     """Both sessions of one scenario in a private data directory."""
-    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME")}
     with tempfile.TemporaryDirectory(prefix="empath-memory-eval-") as home:
-        os.environ["XDG_DATA_HOME"] = str(Path(home) / "data")
-        os.environ["XDG_CONFIG_HOME"] = str(Path(home) / "config")
-        try:
+        private = {"XDG_DATA_HOME": f"{home}/data", "XDG_CONFIG_HOME": f"{home}/config"}
+        with mock.patch.dict(os.environ, private):  # the chat processes inherit it
             told = run_conversation(scenario["session1"], extra_args, timeout_s=timeout_s)
             questions = [q["q"] for q in scenario["questions"]]
             asked = run_conversation(questions, extra_args, timeout_s=timeout_s)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
     rows = []
     for question, answer in zip(scenario["questions"], asked, strict=True):
         reply = str(answer.get("respond", ""))
