@@ -3,10 +3,12 @@
 concurrent CartPole environments over that server. Prints one JSON object.
 
     .venv/bin/python bench/server.py [--turns 3] [--decisions 16] [--model PATH]
+        [--reaction appraise|write|both] [--only in_process|server] [--cache] [--no-teacher]
 
-- chat, per backend (median over turns after one warm-up turn, same messages, same seeds, the
-  app's appraisal on a sibling of each backend): send → first parsed reaction, → respond done,
-  and generation tokens/s;
+- chat, per backend and reaction mode (median over turns after one warm-up turn, same
+  messages, same seeds, the app's own Pipeline: `appraise` scores the reaction on a sibling of
+  the backend, `write` lets the model write its react): send → first parsed reaction,
+  → respond done, and generation tokens/s;
 - stop: ms from setting the cancel event to the server's last generated token (the server's
   own count, tests/servers.py), after 5 streamed chunks of a 1000-token request;
 - teacher: decisions/s of `lab.teachers.LLMTeacher` (no cache: every decision asks the model)
@@ -29,7 +31,6 @@ import threading
 import time
 from pathlib import Path
 
-from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
 from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
 from empath_desktop.chat.prompts import load_persona
 from empath_desktop.lab.fleet import fleet_backends, play_fleet
@@ -51,10 +52,12 @@ MESSAGES = [
 ]
 
 
-def chat(backend: LlamaBackend | ServerBackend, turns: int) -> dict[str, object]:
-    config = PipelineConfig(sampling=Sampling(temperature=0.7, seed=1))
-    appraiser = Appraiser(backend.sibling(APPRAISAL_CTX))
-    pipeline = Pipeline(backend, load_persona("empath"), config, appraiser=appraiser)
+def chat(backend: LlamaBackend | ServerBackend, turns: int, appraise: bool) -> dict[str, object]:
+    """The app's own pipeline: `appraise` True decides the reaction by closed-set scoring on a
+    sibling of `backend` (the app's default), False lets the model write its react."""
+    config = PipelineConfig(sampling=Sampling(temperature=0.7, seed=1), appraise=appraise)
+    pipeline = Pipeline(backend, load_persona("empath"), config)
+    appraiser = pipeline.appraiser
     list(pipeline.run_turn("Hello!"))  # warm the persona prefix and the appraisal
     rows: dict[str, list[float]] = {"reaction_ms": [], "respond_done_ms": [], "tok_s": []}
     well_formed = 0
@@ -67,7 +70,7 @@ def chat(backend: LlamaBackend | ServerBackend, turns: int) -> dict[str, object]
         rows["tok_s"].append(record.generated_tokens / max(record.generation_s, 1e-9))
     out = {f"{k}_median": round(statistics.median(v), 1) for k, v in rows.items()}
     out["well_formed"] = f"{well_formed}/{turns}"
-    if isinstance(appraiser.backend, ServerBackend):
+    if appraiser is not None and isinstance(appraiser.backend, ServerBackend):
         out["choose"] = appraiser.backend._choose_mode
     return out
 
@@ -102,6 +105,20 @@ def main() -> None:
     ap.add_argument("--decisions", type=int, default=16)
     ap.add_argument("--model", default=None)
     ap.add_argument(
+        "--reaction",
+        choices=("appraise", "write", "both"),
+        default="appraise",
+        help="how the reaction is decided: closed-set scoring on a sibling (the app's default "
+        "on either backend), the model writing its react, or both, one after the other",
+    )
+    ap.add_argument(
+        "--only", choices=("in_process", "server"), help="measure one backend (shorter runs)"
+    )
+    ap.add_argument(
+        "--cache", action="store_true", help="start llama_cpp.server with its prompt cache"
+    )
+    ap.add_argument("--no-teacher", action="store_true", help="skip the teacher decisions/s")
+    ap.add_argument(
         "--logits-all",
         action="store_true",
         help="serve log-probabilities (exact choose(); slower: llama-cpp-python then keeps "
@@ -110,24 +127,36 @@ def main() -> None:
     args = ap.parse_args()
     model = Path(args.model or default_model_path())
     threads = physical_cores()
+    modes = ("appraise", "write") if args.reaction == "both" else (args.reaction,)
     result: dict[str, object] = {"load_avg_1m": os.getloadavg()[0], "threads": threads}
 
-    local = LlamaBackend(BackendConfig(model_path=str(model), n_threads=threads))
-    result["in_process"] = chat(local, args.turns)
-    local.close()
+    if args.only != "server":
+        local = LlamaBackend(BackendConfig(model_path=str(model), n_threads=threads))
+        for mode in modes:
+            result[f"in_process_{mode}"] = chat(local, args.turns, mode == "appraise")
+        local.close()
 
-    served = LocalServer(model, n_ctx=4096, n_threads=threads, logits_all=args.logits_all)
-    result["server_logits_all"] = args.logits_all
-    with served as server:
-        remote = ServerBackend(ServerConfig.from_url(server.url))
-        result["server"] = chat(remote, args.turns)
-        result["stop_ms"] = stop_ms(remote, server)
-        result["teacher_decisions_per_s"] = {
-            str(n): teacher_rate(remote, n, args.decisions) for n in (1, 4, 8)
-        }
-        remote.close()
-    ours, theirs = result["in_process"], result["server"]
-    result["reaction_ratio"] = round(theirs["reaction_ms_median"] / ours["reaction_ms_median"], 2)
+    if args.only != "in_process":
+        served = LocalServer(
+            model, n_ctx=4096, n_threads=threads, logits_all=args.logits_all, cache=args.cache
+        )
+        result["server_logits_all"] = args.logits_all
+        result["server_cache"] = args.cache
+        with served as server:
+            remote = ServerBackend(ServerConfig.from_url(server.url))
+            for mode in modes:
+                result[f"server_{mode}"] = chat(remote, args.turns, mode == "appraise")
+            result["stop_ms"] = stop_ms(remote, server)
+            if not args.no_teacher:
+                result["teacher_decisions_per_s"] = {
+                    str(n): teacher_rate(remote, n, args.decisions) for n in (1, 4, 8)
+                }
+            remote.close()
+    for mode in modes:
+        ours, theirs = result.get(f"in_process_{mode}"), result.get(f"server_{mode}")
+        if isinstance(ours, dict) and isinstance(theirs, dict):
+            ratio = theirs["reaction_ms_median"] / ours["reaction_ms_median"]
+            result[f"reaction_ratio_{mode}"] = round(ratio, 2)
     result["load_avg_1m_end"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
 

@@ -137,9 +137,13 @@ class ServerBackend:
         self._tokenizer: str | None = None  # discovered on first count_tokens
         self._choose_mode = "logprobs"  # "greedy" once the server has refused logprobs
         self.models: tuple[str, ...] = ()  # every model the server lists, sorted
-        self.model, listed = self._discover_model()
+        try:
+            self.model, listed = self._discover_model()
+            self._n_ctx = self._discover_n_ctx(listed)
+        except BaseException:
+            self._client.close()  # no one else will: the caller gets no backend to close
+            raise
         self.name = f"{self.model} @ {config.base_url}"
-        self._n_ctx = self._discover_n_ctx(listed)
         logger.info("server %s: model %s, n_ctx %d", config.base_url, self.model, self._n_ctx)
 
     # -- discovery -----------------------------------------------------------------------

@@ -355,7 +355,9 @@ class SettingsDialog(QDialog):
         self._form = form
         form.addRow(self._buddy("Model so&urce:", self._source_combo), self._source_combo)
         form.addRow(self._buddy("&Model file:", self._model_edit), model_box)
+        self._file_row = form.rowCount() - 1
         form.addRow(self._buddy("Server U&RL:", self._server_url_edit), server_box)
+        self._server_row = form.rowCount() - 1
         form.addRow(self._buddy("&Persona:", self._persona_combo), self._persona_combo)
         form.addRow(self._buddy("Avatar &look:", self._look_combo), self._look_combo)
         form.addRow(self._buddy("&Temperature:", self._temperature_spin), self._temperature_spin)
@@ -558,8 +560,8 @@ class SettingsDialog(QDialog):
     def _show_source(self, source: str) -> None:
         """Show the rows of the chosen source only."""
         server = source == "server"
-        self._form.setRowVisible(self._model_edit, not server)
-        self._form.setRowVisible(self._server_url_edit, server)
+        self._form.setRowVisible(self._file_row, not server)
+        self._form.setRowVisible(self._server_row, server)
 
     def _on_source_combo_activated(self, _index: int) -> None:
         source = self._source_combo.currentData()
