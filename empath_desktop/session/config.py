@@ -105,8 +105,12 @@ def server_config(request: ModelRequest) -> ServerConfig | None:
 
 
 def pipeline_config(request: ModelRequest) -> PipelineConfig:
+    """Over a server the model writes its own react: the appraisal's long scoring prompt and
+    the chat prompt evict each other in the server's one context, so scoring made the first
+    reaction 1.6x slower than in-process, while the written react came 3x sooner with every
+    turn well formed (bench/server.py, README)."""
     return PipelineConfig(
         respond_max_tokens=request.max_tokens,
         sampling=Sampling(temperature=request.temperature, seed=request.seed),
-        appraise=request.appraise,
+        appraise=request.appraise and request.server_url is None,
     )

@@ -11,7 +11,13 @@ import pytest
 
 from empath_desktop.app import build_parser, main
 from empath_desktop.chat.pipeline import TurnRecorded
-from empath_desktop.session import ChatSession, ModelFailed, ModelLoaded, model_request
+from empath_desktop.session import (
+    ChatSession,
+    ModelFailed,
+    ModelLoaded,
+    model_request,
+    pipeline_config,
+)
 from empath_desktop.session.config import server_config
 from empath_desktop.store.conversations import ConversationStore
 from empath_desktop.store.settings import Settings, read_settings
@@ -32,9 +38,12 @@ def test_the_model_source_first_found_wins(monkeypatch: pytest.MonkeyPatch) -> N
     assert server_config(by_file) is None
     flagged = model_request(Settings(), server="http://h:1/v1", server_model=None)
     assert (flagged.server_url, flagged.server_model) == ("http://h:1/v1", None)
+    # Over a server the model writes its react (the faster first reaction, bench/server.py).
+    assert not pipeline_config(request).appraise
     # No server: the file in Settings, as before.
     plain = model_request(Settings(model_path="/m/file.gguf"))
     assert (plain.server_url, plain.model_path) == (None, "/m/file.gguf")
+    assert pipeline_config(plain).appraise
 
 
 def test_the_api_key_comes_from_the_environment_and_never_shows(
