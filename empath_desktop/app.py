@@ -290,6 +290,9 @@ def _gui(args: argparse.Namespace) -> int:
         player.sig_finished.connect(on_finished)
         player.start()
     status = app.exec()
+    # The store opened here, and the one Settings may have switched to meanwhile.
+    for store in {memory, window.session.memory} - {None}:
+        store.close()
     return exit_code or status
 
 

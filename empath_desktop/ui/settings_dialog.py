@@ -55,7 +55,7 @@ from empath_desktop.ui.model_check import (
     probe_in_child_session,
 )
 from empath_desktop.ui.server_check import ServerCheck, ServerCheckWorker, api_key_hint
-from empath_desktop.ui.workers import start_in_thread
+from empath_desktop.ui.workers import start_in_thread, stop_threads
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,7 @@ def _stop_threads(cancels: list[threading.Event], threads: tuple[QThread, ...]) 
     """
     for cancel in cancels:
         cancel.set()
-    current = QThread.currentThread()
-    for thread in threads:
-        thread.quit()
-        if thread is not current:  # a thread cannot wait for itself
-            thread.wait()
+    stop_threads(threads)
 
 
 def _combo(values: list[str], current: str, labels: dict[str, str] | None = None) -> QComboBox:
