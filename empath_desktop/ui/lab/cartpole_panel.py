@@ -2,7 +2,11 @@
 
 `CartPoleWorker` lives in its own QThread and drives an engine `Match` from a QTimer (so
 pause/step/speed requests, which arrive as queued signals, are handled between steps); it
-emits `MatchTick`s, throttled to the display rate. `CartPolePanelWidget` is a view: it keeps the
+emits `MatchTick`s, throttled to the display rate. On a backend that serves concurrent requests
+(a server) an LLM teacher can play several environments at once through `lab.fleet`: the
+worker then blocks in `play_fleet` (one thread per environment) until the run's cancel event is
+set, shows environment 1 on the boards (the student following it in lock-step) and the others
+as numbers (`FleetTick`). `CartPolePanelWidget` is a view: it keeps the
 latest tick, repaints the two `CartPoleBoardWidget`s from a ≤ 60 Hz timer and updates the
 pyqtgraph curves with ``setData`` from a slower timer. Dataset replay needs no worker: the
 scrubber indexes recorded observations.
@@ -12,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +53,15 @@ from PySide6.QtWidgets import (
 from empath_desktop.chat.prompts import PersonaError, available_personas
 from empath_desktop.lab.archive import ArchiveError
 from empath_desktop.lab.dataset import Dataset, load_dataset
+from empath_desktop.lab.fleet import (
+    environments_for,
+    fleet_backends,
+    play_fleet,
+    serves_concurrently,
+)
 from empath_desktop.lab.match import Match, MatchTick
-from empath_desktop.lab.policies import ACTION_NAMES, SCRIPTED_PERSONAS
+from empath_desktop.lab.policies import ACTION_NAMES, SCRIPTED_PERSONAS, Policy
+from empath_desktop.lab.rollout import Step, make_env, play
 from empath_desktop.lab.student import MLPStudent, load_student
 from empath_desktop.lab.teachers import TeacherSpec, make_teacher
 from empath_desktop.lab.verbalise import VERBALISERS, VerbaliserName, verbalise
@@ -66,6 +79,9 @@ SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 25, 50, 100, 250, 0)
 FRAME_MS = 16  # ≤ 60 Hz board repaint; the worker emits ticks no faster than this either
 PLOT_MS = 200
 RUNNING_MEAN = 10  # episodes in the running mean of the returns plot
+MAX_ENVIRONMENTS = 8
+SERVER_ENVIRONMENTS = 4  # the default on a server: most of the batching gain (bench/server.py)
+ONE_AT_A_TIME = "the in-process model answers one request at a time"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,39 @@ class LabConfig:
     verbaliser: VerbaliserName = "coarse"
     think_aloud: bool = False
     steps_per_second: float = 25
+    # Environments played at once (more than one only for LLM teachers on a concurrent backend).
+    environments: int = 1
+    # Set by the panel to end this run; a fleet run blocks the worker's event loop, so a queued
+    # stop request would only arrive after it.
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetTick:
+    """Where each environment of a fleet run stands: ``returns[i]`` is environment i's return
+    so far in its current episode, ``last[i]`` that of its previous episode (``None`` before one
+    ended). ``decisions`` counts every teacher decision since Start, ``queries`` those that
+    asked the model (the others were cached), over ``seconds``."""
+
+    returns: tuple[int, ...]
+    last: tuple[int | None, ...]
+    decisions: int
+    queries: int
+    seconds: float
+
+    @property
+    def decisions_per_second(self) -> float:
+        return self.decisions / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        envs = " · ".join(
+            f"{i + 1}: {now} ({'—' if last is None else last})"
+            for i, (now, last) in enumerate(zip(self.returns, self.last, strict=True))
+        )
+        return (
+            f"{len(self.returns)} environments · {self.decisions_per_second:.1f} decisions/s "
+            f"({self.queries} asked the model) · return now (last episode): {envs}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +147,7 @@ class CartPoleWorker(QObject):
     """
 
     sig_ticked = Signal(object)  # MatchTick
+    sig_fleet_ticked = Signal(object)  # FleetTick
     sig_failed = Signal(str)
     sig_started = Signal(str)
 
@@ -117,6 +167,9 @@ class CartPoleWorker(QObject):
     @Slot(object)
     def start(self, config: LabConfig) -> None:
         self.stop()
+        if config.environments > 1:
+            self._run_fleet(config)
+            return
         try:
             teacher = make_teacher(
                 config.teacher,
@@ -169,6 +222,48 @@ class CartPoleWorker(QObject):
             self._match.close()
             self._match = None
 
+    def _run_fleet(self, config: LabConfig) -> None:
+        """Play rounds of `config.environments` episodes at once (round r from seeds
+        ``seed + r·n …``) until `config.cancel` is set. Blocks this thread's event loop: the
+        panel ends the run through the event, never through a queued request."""
+        n = environments_for(self._backend, config.environments)
+        backends = fleet_backends(self._backend, n) if self._backend is not None else [None] * n
+        try:
+            teachers = [
+                make_teacher(
+                    config.teacher,
+                    backend=backend,
+                    verbaliser=config.verbaliser,
+                    think_aloud=config.think_aloud,
+                    seed=config.seed + i,
+                )
+                for i, backend in enumerate(backends)
+            ]
+            student = load_student(config.student_path) if config.student_path else None
+        except (ValueError, KeyError, PersonaError, ArchiveError) as exc:
+            self._close_siblings(backends)
+            self.sig_failed.emit(str(exc))
+            return
+        self.sig_started.emit(
+            f"{teachers[0].name} in {n} environments at once vs "
+            f"{student.name if student else 'no student'} (environment 1 shown)"
+        )
+        run = _FleetRun(teachers, student, config, self.sig_ticked.emit, self.sig_fleet_ticked.emit)
+        try:
+            while not config.cancel.is_set():
+                play_fleet(teachers, run.next_round(), cancel=config.cancel, on_step=run.on_step)
+        except Exception as exc:  # e.g. the server went away: report it, never crash the app
+            logger.exception("CartPole fleet failed")
+            self.sig_failed.emit(f"The match stopped: {exc}")
+        finally:
+            run.close()
+            self._close_siblings(backends)
+
+    def _close_siblings(self, backends: list[Backend | None]) -> None:
+        for backend in backends:
+            if backend is not None and backend is not self._backend:
+                backend.close()  # a sibling's close leaves the shared connection open
+
     def _step(self) -> MatchTick | None:
         try:
             return self._match.tick() if self._match is not None else None
@@ -195,6 +290,105 @@ class CartPoleWorker(QObject):
         deadline = time.monotonic() + FRAME_MS / 1000
         while self._match is not None and time.monotonic() < deadline:
             self._emit(self._step())
+
+
+class _FleetRun:
+    """The bookkeeping of one fleet run, fed by `play_fleet`'s ``on_step`` from the
+    environments' threads: per-environment returns and decision counts (under a lock), sent as
+    `FleetTick`s at most every `PLOT_MS`; and environment 1 as `MatchTick`s (at most every
+    `FRAME_MS`, episode ends always) with the student playing the same seed step for step
+    beside it, as `Match` pairs them. Each environment keeps to the run's speed. Nothing is
+    sent once the run is cancelled, so a stopped run never writes over the next one."""
+
+    def __init__(
+        self,
+        teachers: list[Policy],
+        student: MLPStudent | None,
+        config: LabConfig,
+        send_tick: Callable[[MatchTick], None],
+        send_fleet: Callable[[FleetTick], None],
+    ) -> None:
+        self._teachers = teachers
+        self._student = student
+        self._config = config
+        self._send_tick, self._send_fleet = send_tick, send_fleet
+        n = len(teachers)
+        self._interval = 1 / config.steps_per_second if config.steps_per_second > 0 else 0.0
+        self._lock = threading.Lock()
+        self._returns = [0] * n
+        self._last: list[int | None] = [None] * n
+        self._decisions = 0
+        self._started = time.monotonic()
+        self._sent_fleet = self._sent_tick = 0.0
+        self._student_env = make_env() if student is not None else None
+        self._round = -1
+        self._seed = config.seed
+        self._student_steps: Iterator[Step] = iter(())
+        self._student_step: Step | None = None
+        self._agreed = self._compared = 0
+
+    def next_round(self) -> list[int]:
+        """Start the next round (call between rounds, no environment running); its seeds."""
+        self._round += 1
+        n = len(self._teachers)
+        self._seed = self._config.seed + self._round * n
+        if self._student is not None and self._student_env is not None:
+            self._student_steps = play(self._student_env, self._student, self._seed)
+        self._student_step = None
+        self._agreed = self._compared = 0
+        return [self._seed + i for i in range(n)]
+
+    def on_step(self, i: int, step: Step) -> None:
+        cancel = self._config.cancel
+        if i == 0:
+            tick = self._follow(step)
+            now = time.monotonic()
+            if step.done or now - self._sent_tick >= FRAME_MS / 1000:
+                self._sent_tick = now
+                if not cancel.is_set():
+                    self._send_tick(tick)
+        with self._lock:
+            self._decisions += 1
+            self._returns[i] = step.t + 1
+            if step.done:
+                self._last[i] = step.t + 1
+            now = time.monotonic()
+            fleet = None
+            if step.done or now - self._sent_fleet >= PLOT_MS / 1000:
+                self._sent_fleet = now
+                queries = sum(int(getattr(t, "queries", 0)) for t in self._teachers)
+                fleet = FleetTick(
+                    tuple(self._returns),
+                    tuple(self._last),
+                    self._decisions,
+                    queries,
+                    now - self._started,
+                )
+        if fleet is not None and not cancel.is_set():
+            self._send_fleet(fleet)
+        if self._interval:
+            cancel.wait(self._interval)  # pacing that a Stop cuts short
+
+    def _follow(self, step: Step) -> MatchTick:
+        """Environment 1's step with the student's matching step (from environment 1's thread
+        only). When the teacher's episode ends, the student plays out the rest of its own."""
+        student = self._student
+        if student is not None:
+            self._agreed += student.act(step.obs) == step.action
+            self._compared += 1
+            for student_step in self._student_steps:
+                self._student_step = student_step
+                if not step.done:
+                    break
+        agreement = self._agreed / self._compared if self._compared else None
+        text = verbalise(step.obs, self._config.verbaliser)
+        return MatchTick(
+            self._round, self._seed, step, self._student_step, agreement, text, step.done
+        )
+
+    def close(self) -> None:
+        if self._student_env is not None:
+            self._student_env.close()
 
 
 class CartPoleBoardWidget(QWidget):
@@ -295,7 +489,9 @@ class CartPolePanelWidget(QWidget):
     """The CartPole lab: teacher (left) and student (right), plots, controls and replay.
 
     ``backend`` is the app's shared model (decisions take ``backend.lock``), or ``None``, which
-    disables LLM teachers; `set_backend` swaps it after a model reload. ``student_path``
+    disables LLM teachers; `set_backend` swaps it after a model reload. On a backend that serves
+    concurrent requests (a server) an LLM teacher plays "Environments: N" at once; in-process
+    models keep one. ``student_path``
     preloads a checkpoint; without one, each teacher is paired with the student shipped for its
     persona in ``assets/cartpole/students`` (if any) until the user loads a checkpoint.
     Call `shutdown` (also run on application quit and on close) to stop the worker thread.
@@ -323,6 +519,10 @@ class CartPolePanelWidget(QWidget):
         self._plots_dirty = False
         self._replay: Dataset | None = None
         self._has_student = False
+        self._fleet: FleetTick | None = None
+        self._fleet_dirty = False
+        # The current run's cancel event: set to end it (a fleet run blocks the worker).
+        self._cancel = threading.Event()
 
         self._build_controls()
         self._build_boards_and_plots()
@@ -373,6 +573,11 @@ class CartPolePanelWidget(QWidget):
         self._pause_button.toggled.connect(self._on_pause_button_toggled)
         self._step_button = QPushButton("Step")
         self._step_button.clicked.connect(self._on_step_button_clicked)
+        self._stop_button = QPushButton("Stop")
+        self._stop_button.clicked.connect(self._on_stop_button_clicked)
+        self._environments_spin = QSpinBox()
+        self._environments_spin.setRange(1, MAX_ENVIRONMENTS)
+        self._environments_spin.setPrefix("Environments: ")
         self._speed_slider = QSlider(Qt.Orientation.Horizontal)
         self._speed_slider.setRange(0, len(SPEEDS) - 1)
         self._speed_slider.setValue(SPEEDS.index(25))
@@ -388,6 +593,7 @@ class CartPolePanelWidget(QWidget):
             self._verbaliser_combo,
             self._think_check,
             self._seed_spin,
+            self._environments_spin,
             self._student_button,
             self._student_label,
         ):
@@ -398,6 +604,7 @@ class CartPolePanelWidget(QWidget):
             self._start_button,
             self._pause_button,
             self._step_button,
+            self._stop_button,
             _plain_label("speed"),
             self._speed_slider,
             self._speed_label,
@@ -424,6 +631,10 @@ class CartPolePanelWidget(QWidget):
         grid.addWidget(self._student_board, 0, 1)
         grid.addWidget(self._teacher_text, 1, 0)
         grid.addWidget(self._student_text, 1, 1)
+        # The other environments of a fleet run, as numbers (environment 1 is on the boards).
+        self._fleet_label = _plain_label()
+        self._fleet_label.setWordWrap(True)
+        grid.addWidget(self._fleet_label, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
         self._layout.addLayout(grid, 3)
 
@@ -488,6 +699,7 @@ class CartPolePanelWidget(QWidget):
         self.sig_stop_requested.connect(self._worker.stop)
         self.sig_backend_changed.connect(self._worker.set_backend)
         self._worker.sig_ticked.connect(self._on_worker_ticked)
+        self._worker.sig_fleet_ticked.connect(self._on_worker_fleet_ticked)
         self._worker.sig_failed.connect(self._on_worker_failed)
         self._worker.sig_started.connect(self._on_worker_started)
         self._thread = start_in_thread(self._worker, "cartpole-worker")
@@ -505,6 +717,19 @@ class CartPolePanelWidget(QWidget):
                 model.item(i).setEnabled(backend is not None)  # type: ignore[attr-defined]
         if backend is None and TeacherSpec.parse(self._teacher_combo.currentData()).needs_model:
             self._teacher_combo.setCurrentIndex(0)
+        spin = self._environments_spin
+        if serves_concurrently(backend):
+            if not spin.isEnabled():
+                spin.setValue(SERVER_ENVIRONMENTS)
+            spin.setEnabled(True)
+            spin.setToolTip(
+                "LLM teachers play this many environments at once; the server answers their "
+                "requests together. Environment 1 is shown on the boards, the others as numbers."
+            )
+        else:
+            spin.setValue(1)
+            spin.setEnabled(False)
+            spin.setToolTip(ONE_AT_A_TIME if backend is not None else "LLM teachers need a model")
 
     def load_student(self, path: str | Path) -> MLPStudent | None:
         """Check and use the student checkpoint at ``path``; report problems in the panel."""
@@ -535,16 +760,37 @@ class CartPolePanelWidget(QWidget):
         self._plots_dirty = True
         self._pause_button.setChecked(False)
         self._has_student = bool(self._student_path)
+        spec = str(self._teacher_combo.currentData())
+        environments = 1
+        if TeacherSpec.parse(spec).needs_model:
+            environments = environments_for(self._backend, self._environments_spin.value())
+        # A fleet run plays at the speed set at Start, without pause or single steps.
+        self._pause_button.setEnabled(environments == 1)
+        self._step_button.setEnabled(environments == 1)
+        self._fleet = None
+        self._fleet_label.setText("")
+        self._cancel.set()  # the previous run, so that a fleet run lets this request in
+        self._cancel = threading.Event()
         self.sig_start_requested.emit(
             LabConfig(
-                teacher=str(self._teacher_combo.currentData()),
+                teacher=spec,
                 student_path=self._student_path,
                 seed=self._seed_spin.value(),
                 verbaliser=self._verbaliser_combo.currentText(),  # type: ignore[arg-type]
                 think_aloud=self._think_check.isChecked(),
                 steps_per_second=SPEEDS[self._speed_slider.value()],
+                environments=environments,
+                cancel=self._cancel,
             )
         )
+
+    def stop(self) -> None:
+        """End the current run (every environment of a fleet run within its current step)."""
+        self._cancel.set()
+        self.sig_stop_requested.emit()
+        self._pause_button.setEnabled(True)
+        self._step_button.setEnabled(True)
+        self._status_label.setText("Stopped.")
 
     def load_replay(self, path: str | Path) -> Dataset | None:
         """Open a recorded dataset for replay; the scrubber then walks its episodes."""
@@ -577,12 +823,18 @@ class CartPolePanelWidget(QWidget):
         """Episodes completed in the current match (both sides done)."""
         return len(self._returns[0])
 
+    @property
+    def fleet(self) -> FleetTick | None:
+        """The latest state of the current fleet run's environments (``None`` in a run of one)."""
+        return self._fleet
+
     def shutdown(self) -> None:
         """Stop the worker and its thread (idempotent; returns within one step of the match)."""
         if not self._thread.isRunning():
             return
         self._frame_timer.stop()
         self._plot_timer.stop()
+        self._cancel.set()
         self.sig_stop_requested.emit()
         stop_threads([self._thread])
 
@@ -603,6 +855,11 @@ class CartPolePanelWidget(QWidget):
                 self._agreements.append(100 * tick.agreement)
             self._plots_dirty = True
 
+    @Slot(object)
+    def _on_worker_fleet_ticked(self, tick: FleetTick) -> None:
+        self._fleet = tick
+        self._fleet_dirty = True
+
     @Slot(str)
     def _on_worker_failed(self, message: str) -> None:
         self._status_label.setText(message)
@@ -615,6 +872,9 @@ class CartPolePanelWidget(QWidget):
 
     @Slot()
     def _on_frame_timeout(self) -> None:
+        if self._fleet_dirty and self._fleet is not None:
+            self._fleet_dirty = False
+            self._fleet_label.setText(self._fleet.describe())
         tick, self._latest = self._latest, None
         if tick is None:
             return
@@ -648,6 +908,10 @@ class CartPolePanelWidget(QWidget):
     @Slot()
     def _on_start_button_clicked(self) -> None:
         self.start()
+
+    @Slot()
+    def _on_stop_button_clicked(self) -> None:
+        self.stop()
 
     @Slot(bool)
     def _on_pause_button_toggled(self, paused: bool) -> None:
