@@ -3,12 +3,15 @@
 concurrent CartPole environments over that server. Prints one JSON object.
 
     .venv/bin/python bench/server.py [--turns 3] [--decisions 16] [--model PATH]
-        [--reaction appraise|write|both] [--only in_process|server] [--cache] [--no-teacher]
+        [--reaction appraise|write|local|all] [--only in_process|server] [--cache] [--no-teacher]
 
 - chat, per backend and reaction mode (median over turns after one warm-up turn, same
   messages, same seeds, the app's own Pipeline: `appraise` scores the reaction on a sibling of
-  the backend, `write` lets the model write its react): send → first parsed reaction,
-  → respond done, and generation tokens/s;
+  the backend, `write` lets the model write its react, `local` scores it on the embedded model
+  in this process whatever the backend (the app's default over a server; in-process it is
+  `appraise`)): send → first parsed reaction, → respond done, and generation tokens/s. The
+  ratio server/in-process is given per mode and for the app's defaults (server `local` vs
+  in-process `appraise`);
 - stop: ms from setting the cancel event to the server's last generated token (the server's
   own count, tests/servers.py), after 5 streamed chunks of a 1000-token request;
 - teacher: decisions/s of `lab.teachers.LLMTeacher` (no cache: every decision asks the model)
@@ -31,6 +34,7 @@ import threading
 import time
 from pathlib import Path
 
+from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
 from empath_desktop.chat.pipeline import Pipeline, PipelineConfig, TurnRecorded
 from empath_desktop.chat.prompts import load_persona
 from empath_desktop.lab.fleet import fleet_backends, play_fleet
@@ -52,11 +56,18 @@ MESSAGES = [
 ]
 
 
-def chat(backend: LlamaBackend | ServerBackend, turns: int, appraise: bool) -> dict[str, object]:
-    """The app's own pipeline: `appraise` True decides the reaction by closed-set scoring on a
-    sibling of `backend` (the app's default), False lets the model write its react."""
-    config = PipelineConfig(sampling=Sampling(temperature=0.7, seed=1), appraise=appraise)
-    pipeline = Pipeline(backend, load_persona("empath"), config)
+def chat(backend: LlamaBackend | ServerBackend, turns: int, mode: str) -> dict[str, object]:
+    """The app's own pipeline, the reaction decided as `mode` says (see the module's doc)."""
+    config = PipelineConfig(sampling=Sampling(temperature=0.7, seed=1), appraise=mode != "write")
+    local = None
+    if mode == "local" and isinstance(backend, ServerBackend):
+        # Threads fixed, as for the in-process backend here: the thread governor would count
+        # the loopback server's last generation as another process's load.
+        scorer = BackendConfig(
+            model_path=str(default_model_path()), n_ctx=APPRAISAL_CTX, n_threads=physical_cores()
+        )
+        local = Appraiser(LlamaBackend(scorer))
+    pipeline = Pipeline(backend, load_persona("empath"), config, appraiser=local)
     appraiser = pipeline.appraiser
     list(pipeline.run_turn("Hello!"))  # warm the persona prefix and the appraisal
     rows: dict[str, list[float]] = {"reaction_ms": [], "respond_done_ms": [], "tok_s": []}
@@ -72,6 +83,8 @@ def chat(backend: LlamaBackend | ServerBackend, turns: int, appraise: bool) -> d
     out["well_formed"] = f"{well_formed}/{turns}"
     if appraiser is not None and isinstance(appraiser.backend, ServerBackend):
         out["choose"] = appraiser.backend._choose_mode
+    if local is not None:
+        local.close()
     return out
 
 
@@ -106,10 +119,11 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument(
         "--reaction",
-        choices=("appraise", "write", "both"),
-        default="appraise",
-        help="how the reaction is decided: closed-set scoring on a sibling (the app's default "
-        "on either backend), the model writing its react, or both, one after the other",
+        choices=("appraise", "write", "local", "all"),
+        default="all",
+        help="how the reaction is decided: closed-set scoring on a sibling of the backend, the "
+        "model writing its react, scoring on the embedded model locally (the app's default "
+        "over a server), or all three, one after the other",
     )
     ap.add_argument(
         "--only", choices=("in_process", "server"), help="measure one backend (shorter runs)"
@@ -127,13 +141,14 @@ def main() -> None:
     args = ap.parse_args()
     model = Path(args.model or default_model_path())
     threads = physical_cores()
-    modes = ("appraise", "write") if args.reaction == "both" else (args.reaction,)
+    modes = ("appraise", "write", "local") if args.reaction == "all" else (args.reaction,)
     result: dict[str, object] = {"load_avg_1m": os.getloadavg()[0], "threads": threads}
 
     if args.only != "server":
         local = LlamaBackend(BackendConfig(model_path=str(model), n_threads=threads))
         for mode in modes:
-            result[f"in_process_{mode}"] = chat(local, args.turns, mode == "appraise")
+            if mode != "local":  # in-process, scoring locally is `appraise`
+                result[f"in_process_{mode}"] = chat(local, args.turns, mode)
         local.close()
 
     if args.only != "in_process":
@@ -145,18 +160,20 @@ def main() -> None:
         with served as server:
             remote = ServerBackend(ServerConfig.from_url(server.url))
             for mode in modes:
-                result[f"server_{mode}"] = chat(remote, args.turns, mode == "appraise")
+                result[f"server_{mode}"] = chat(remote, args.turns, mode)
             result["stop_ms"] = stop_ms(remote, server)
             if not args.no_teacher:
                 result["teacher_decisions_per_s"] = {
                     str(n): teacher_rate(remote, n, args.decisions) for n in (1, 4, 8)
                 }
             remote.close()
-    for mode in modes:
-        ours, theirs = result.get(f"in_process_{mode}"), result.get(f"server_{mode}")
+    pairs = [(mode, mode) for mode in modes] + [("local", "appraise")]  # the defaults
+    for mode, in_process in pairs:
+        ours, theirs = result.get(f"in_process_{in_process}"), result.get(f"server_{mode}")
         if isinstance(ours, dict) and isinstance(theirs, dict):
             ratio = theirs["reaction_ms_median"] / ours["reaction_ms_median"]
-            result[f"reaction_ratio_{mode}"] = round(ratio, 2)
+            name = "defaults" if mode != in_process else mode
+            result[f"reaction_ratio_{name}"] = round(ratio, 2)
     result["load_avg_1m_end"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
 

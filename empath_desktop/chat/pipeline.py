@@ -399,7 +399,7 @@ class Pipeline:
             stream = self.backend.stream(
                 state.prompt + scaffold.raw,
                 max_tokens=scaffold.max_tokens,
-                stop=self.prompts.turn_stops,
+                stop=(*self.prompts.turn_stops, scaffold.last_close),
                 sampling=self.config.sampling,
                 cancel=cancel,
             )

@@ -109,6 +109,13 @@ class Scaffold:
         return self._index >= len(self._order)
 
     @property
+    def last_close(self) -> str:
+        """The closing tag of the stage's last section: a stop string for the generation, so a
+        server stops there instead of writing on until it notices the closed stream (`end()`
+        then closes the section, as for any generation that stops)."""
+        return f"</{self._order[-1]}>"
+
+    @property
     def max_tokens(self) -> int:
         """The budget left for the rest of the stage: one generation may run through all of it."""
         return sum(self._budgets[name] for name in self._order[self._index :])

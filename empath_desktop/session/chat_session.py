@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from empath_desktop.chat.appraisal import APPRAISAL_CTX, Appraiser
 from empath_desktop.chat.facts import as_reply
 from empath_desktop.chat.pipeline import (
     PendingReflection,
@@ -41,7 +42,7 @@ from empath_desktop.chat.pipeline import (
 )
 from empath_desktop.chat.prompts import PersonaError, VoiceStyle, load_persona
 from empath_desktop.llm.backend import Backend, BackendConfig, LlamaBackend
-from empath_desktop.llm.model_files import ModelFileError
+from empath_desktop.llm.model_files import ModelFileError, default_model_path
 from empath_desktop.llm.probe import ModelGuard, NativeCrashError
 from empath_desktop.llm.server import ServerBackend
 from empath_desktop.session.config import (
@@ -444,6 +445,7 @@ class ChatSession:
         try:
             persona = load_persona(request.persona)
             backend, where = self._open(request)
+            appraiser = self._local_appraiser(request)
         except NativeCrashError as exc:
             failed = ModelFailed(
                 str(exc), crashed=True, was_safe=request.safe, kept_model=self._kept()
@@ -462,10 +464,12 @@ class ChatSession:
         memory = old.memory if old is not None else None
         recall = recall_from(self.memory) if self.memory is not None else None
         self._pipeline = Pipeline(
-            backend, persona, pipeline_config(request), memory, recall=recall
+            backend, persona, pipeline_config(request), memory, appraiser, recall=recall
         )
         if old is not None:
             old.backend.close()  # a reflection still on it ends with GenerationError
+            if old.appraiser is not None:
+                old.appraiser.close()
         info = ModelInfo(
             name=backend.name,
             path=where,
@@ -491,6 +495,27 @@ class ChatSession:
         if self._guard is not None:
             return self._guard.open(config, self._factory), config.model_path
         return self._factory(config), config.model_path
+
+    def _local_appraiser(self, request: ModelRequest) -> Appraiser | None:
+        """For a server: the reaction is scored on the embedded model, in this process. The
+        appraisal is a small closed-set question that the 270M model answers in ~60 ms on a
+        warm context of its own; asked of the server, its long prompt and the chat's evict each
+        other in the server's one context (10x slower). A local model that cannot load leaves
+        the reaction to the server's model (written, not scored), which works too."""
+        if server_config(request) is None or not request.appraise:
+            return None
+        config = BackendConfig(
+            model_path=str(default_model_path()),
+            n_ctx=APPRAISAL_CTX,
+            n_threads=request.n_threads,
+            safe=request.safe,
+        )
+        try:
+            local = self._guard.open(config) if self._guard is not None else LlamaBackend(config)
+        except ModelFileError as exc:
+            logger.warning("reactions over the server are written by its model: %s", exc)
+            return None
+        return Appraiser(local)
 
     def _kept(self) -> str:
         """The model a failed load leaves chatting: the one loaded before, if any."""

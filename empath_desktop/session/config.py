@@ -105,10 +105,10 @@ def server_config(request: ModelRequest) -> ServerConfig | None:
 
 
 def pipeline_config(request: ModelRequest) -> PipelineConfig:
-    """Over a server the model writes its own react: the appraisal's long scoring prompt and
-    the chat prompt evict each other in the server's one context, so scoring made the first
-    reaction 1.6x slower than in-process, while the written react came 3x sooner with every
-    turn well formed (bench/server.py, README)."""
+    """Over a server the reaction is never scored by the server: the appraisal's long scoring
+    prompt and the chat prompt would evict each other in the server's one context (10x slower
+    than in-process, bench/server.py). `ChatSession` scores it on the embedded model locally
+    instead, and without that the server's model writes its react."""
     return PipelineConfig(
         respond_max_tokens=request.max_tokens,
         sampling=Sampling(temperature=request.temperature, seed=request.seed),
