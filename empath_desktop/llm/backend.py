@@ -154,7 +154,7 @@ def common_prefix_len(a: Sequence[Any], b: Sequence[Any]) -> int:
     return n
 
 
-def _looks_instruct(name: str) -> bool:
+def looks_instruct(name: str) -> bool:
     lowered = name.lower()
     return any(tag in lowered for tag in ("instruct", "-it", "_it", " it ", "chat"))
 
@@ -214,7 +214,7 @@ class LlamaBackend:
             self.name += f" + {Path(config.lora_path).stem}"
         self.chat_template = meta.get("tokenizer.chat_template")
         if config.chat_format == "auto":
-            self.is_chat = bool(self.chat_template) and _looks_instruct(f"{self.name} {path.stem}")
+            self.is_chat = bool(self.chat_template) and looks_instruct(f"{self.name} {path.stem}")
         else:
             self.is_chat = config.chat_format == "template" and bool(self.chat_template)
         self._add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"

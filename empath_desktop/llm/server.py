@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -33,7 +34,12 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
-from empath_desktop.llm.backend import GenerationError, Sampling, common_prefix_len
+from empath_desktop.llm.backend import (
+    GenerationError,
+    Sampling,
+    common_prefix_len,
+    looks_instruct,
+)
 from empath_desktop.llm.model_files import APP_NAME, ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -80,8 +86,9 @@ class ServerConfig:
     # Used when the server does not tell its context size (llama-cpp-python, Ollama).
     n_ctx: int = 4096
     # Send conversations to /v1/chat/completions (the server's chat template) instead of the
-    # app's own transcript to /v1/completions.
-    chat: bool = False
+    # app's own transcript to /v1/completions. None: when the model's name says it is
+    # instruction-tuned ("instruct", "-it", "chat"), as for a GGUF in-process.
+    chat: bool | None = None
     connect_timeout: float = 3.0
     # The longest wait for the next bytes (a prompt evaluation before the first token counts).
     read_timeout: float = 120.0
@@ -111,7 +118,7 @@ class ServerBackend:
     def __init__(self, config: ServerConfig, *, _shared: ServerBackend | None = None) -> None:
         self.config = config
         self.lock = threading.RLock()
-        self.is_chat = config.chat
+        self.is_chat = bool(config.chat)
         self._closed = False
         self._counts: OrderedDict[str, int] = OrderedDict()
         if _shared is not None:  # a sibling: the same connection pool and discoveries
@@ -143,6 +150,8 @@ class ServerBackend:
         except BaseException:
             self._client.close()  # no one else will: the caller gets no backend to close
             raise
+        if config.chat is None:
+            self.is_chat = looks_instruct(self.model)
         self.name = f"{self.model} @ {config.base_url}"
         logger.info("server %s: model %s, n_ctx %d", config.base_url, self.model, self._n_ctx)
 
@@ -266,6 +275,7 @@ class ServerBackend:
         if cancel is not None and cancel.is_set():
             return
         response = self._call(opened, cancel)
+        resume = _Resume(chat[1]) if chat is not None else None
         try:
             for chunk in response:
                 if cancel is not None and cancel.is_set():
@@ -274,8 +284,12 @@ class ServerBackend:
                     continue
                 choice = chunk.choices[0]
                 text = choice.text if chat is None else choice.delta.content
+                if text and resume is not None:
+                    text = resume.feed(text)
                 if text:
                     yield text
+            if resume is not None and (rest := resume.flush()):
+                yield rest
         except (openai.APIError, httpx2.HTTPError) as exc:
             raise self._error(exc, midstream=True) from exc
         finally:
@@ -477,6 +491,50 @@ class ServerBackend:
 
 
 _CHAT_MARK = "\x00empath-chat\x00"
+_OPEN_TAG = re.compile(r"<(react|respond|reflect)>")
+# How far into a fresh answer the current section's opening tag is looked for.
+_RESUME_WINDOW = 400
+
+
+class _Resume:
+    """A chat reply resumed where the assistant's partial message ends. Servers that honour
+    `continue_final_message` (vLLM, llama-server) simply go on; others (llama-cpp-python's
+    server, some gateways) start a fresh answer from its beginning. This finds the section the
+    partial message is in (its last opening tag) in the fresh answer and passes on only what
+    follows it (without the part of the section already written), so the format scaffold sees
+    a continuation either way."""
+
+    def __init__(self, partial: str) -> None:
+        opened = list(_OPEN_TAG.finditer(partial))
+        self._tag = opened[-1].group(0) if opened else ""
+        self._written = partial[opened[-1].end():] if opened else ""
+        self._buffer = ""
+        self._decided = not self._tag  # no open section: nothing to find
+
+    def feed(self, text: str) -> str:
+        if self._decided:
+            return text
+        self._buffer += text
+        found = self._buffer.find(self._tag)
+        if found >= 0:
+            rest = self._buffer[found + len(self._tag):]
+            if len(rest) < len(self._written) and self._written.startswith(rest):
+                return ""  # still inside the echo of what was written: wait for more
+            self._decided = True
+            self._buffer = ""
+            return rest.removeprefix(self._written)
+        if len(self._buffer) > _RESUME_WINDOW or not self._could_hold_tag():
+            return self.flush()  # a real continuation
+        return ""
+
+    def _could_hold_tag(self) -> bool:
+        """Whether the buffer may still lead up to the tag (a fresh answer starts with tags)."""
+        return self._buffer.lstrip()[:1] in ("", "<")
+
+    def flush(self) -> str:
+        self._decided = True
+        out, self._buffer = self._buffer, ""
+        return out
 
 
 def _split_chat(prompt: str) -> tuple[list[dict[str, str]], str] | None:

@@ -189,3 +189,26 @@ def test_the_api_key_stays_out_of_reprs_and_logs(
     "".join(backend.stream("Hello", max_tokens=2, sampling=Sampling(seed=1)))
     backend.close()
     assert secret not in caplog.text and secret not in repr(backend.__dict__.get("config"))
+
+
+def test_chat_mode_goes_through_the_servers_chat_template(llama_server: LocalServer) -> None:
+    """/v1/chat/completions with the scaffold's partial reply as the last assistant message;
+    llama_cpp.server starts a fresh answer instead of continuing it, and the turn is still
+    well formed (`_Resume` finds the open section in it)."""
+    backend = ServerBackend(ServerConfig.from_url(llama_server.url, chat=True))
+    try:
+        assert backend.is_chat
+        config = PipelineConfig(respond_max_tokens=40, reflect_max_tokens=20, appraise=False,
+                                sampling=Sampling(seed=5))
+        record = list(Pipeline(backend, load_persona("empath"), config).run_turn("Hi!"))[-1].record
+        assert record.report.well_formed, record.raw
+        assert record.turn.react.strip(), record.raw
+    finally:
+        backend.close()
+
+
+def test_instruction_tuned_model_names_choose_chat_mode() -> None:
+    from empath_desktop.llm.backend import looks_instruct
+
+    assert looks_instruct("Qwen/Qwen2.5-7B-Instruct") and looks_instruct("gemma-3-4b-it")
+    assert not looks_instruct("gemma-3-270m-q4_k_m.gguf")
