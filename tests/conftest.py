@@ -14,6 +14,7 @@ import pytest
 
 if TYPE_CHECKING:
     from empath_desktop.llm.probe import ModelGuard
+    from tests.servers import LocalServer
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +63,16 @@ def llama_backend(default_model: Path, model_guard: ModelGuard) -> Iterator[obje
     )
     yield backend
     backend.close()
+
+
+@pytest.fixture(scope="session")
+def llama_server(
+    default_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalServer]:
+    """llama-cpp-python's OpenAI-compatible server on loopback with the embedded model, shared
+    by the tests that talk to a server (tests that kill theirs start their own)."""
+    from tests.servers import LocalServer
+
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with LocalServer(default_model, n_ctx=4096, logits_all=False, log=log) as server:
+        yield server

@@ -5,8 +5,6 @@ those played one by one. Marked `model`: LLM teachers on a real loopback server.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -57,15 +55,6 @@ def test_cancel_ends_every_environment() -> None:
 def test_mismatched_seeds_are_refused() -> None:
     with pytest.raises(ValueError, match="2 teachers for 1 seeds"):
         play_fleet([scripted_teacher("cautious")] * 2, [0])
-
-
-@pytest.fixture(scope="module")
-def llama_server(
-    default_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalServer]:
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with LocalServer(default_model, n_ctx=4096, logits_all=False, log=log) as server:
-        yield server
 
 
 @pytest.mark.model

@@ -7,8 +7,6 @@ server plays two."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -144,15 +142,6 @@ def test_the_in_process_model_keeps_one_environment(qtbot, llama_backend: object
         assert panel._environments_spin.toolTip() == ONE_AT_A_TIME
     finally:
         panel.shutdown()
-
-
-@pytest.fixture(scope="module")
-def llama_server(
-    default_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalServer]:
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with LocalServer(default_model, n_ctx=4096, logits_all=False, log=log) as server:
-        yield server
 
 
 @pytest.mark.model

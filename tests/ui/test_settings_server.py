@@ -4,9 +4,6 @@ a real loopback llama_cpp.server)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
@@ -85,15 +82,6 @@ def test_test_connection_to_nothing_shows_the_paragraph(qtbot) -> None:
     assert not button.isEnabled() and status(dialog).text() == "Connecting…"
     qtbot.waitUntil(lambda: button.isEnabled(), timeout=30_000)
     assert status(dialog).text().startswith("Cannot connect to the server")
-
-
-@pytest.fixture(scope="module")
-def llama_server(
-    default_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalServer]:
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with LocalServer(default_model, n_ctx=4096, logits_all=False, log=log) as server:
-        yield server
 
 
 @pytest.mark.model
