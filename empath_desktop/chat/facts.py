@@ -59,13 +59,13 @@ _RULES: tuple[tuple[re.Pattern[str], str, str, float], ...] = (
     (re.compile(r"\b(?i:my name is|call me|my name's|i'm called|i am called)\s+"
                 r"(?!(?i:not|just|so|too|very|really|a|an|the)\b)([A-Za-zÀ-ÿ][\w'-]+)"), "name",
      "The user's name is {1}.", 1.0),
-    (re.compile(rf"\b(?i:my) ({_ANIMALS})(?:'s name is| is called| is named|,? named|,? called)"
-                rf"\s+{_PROPER}"),
+    (re.compile(rf"\b(?i:my|our) ({_ANIMALS})(?:'s name is| is called| is named|,? named|"
+                rf",? called)?,?\s+{_PROPER}(?=\s*(?:[.,;!?]|$)|\s+[a-z])"),
      "pet:{1}", "The user's {1}'s name is {2}.", 0.9),
     (re.compile(rf"\b(?i:i have|i've got|we have|i got|we got) (?i:a|an|two|three) ({_ANIMALS})s?"
                 rf"(?: (?i:called|named))\s+{_PROPER}"),
      "pet:{1}", "The user's {1}'s name is {2}.", 0.9),
-    (re.compile(rf"\b(?i:my) ({_KIN})(?:'s name is| is called| is named|,? named|,? called)?"
+    (re.compile(rf"\b(?i:my|our) ({_KIN})(?:'s name is| is called| is named|,? named|,? called)?"
                 rf",?\s+{_PROPER}(?=\s*(?:[.,;!?]|$)|\s+[a-z])"),
      "kin:{1}", "The user's {1}'s name is {2}.", 0.8),
     (re.compile(rf"\b(?i:i(?:'ve| have)? (?:just )?moved to|we(?:'ve| have)? (?:just )?moved to)"
@@ -88,6 +88,9 @@ _RULES: tuple[tuple[re.Pattern[str], str, str, float], ...] = (
                 r"mechanic|architect|therapist|dentist|professor|translator))\b",
                 re.IGNORECASE),
      "work", "The user works as a {1}.", 0.75),
+    (re.compile(r"\b(?i:i'm|i am|i turned|i just turned) (\d{1,3})(?: (?i:years old|years|yo))?"
+                r"(?=\s*(?:[.,;!?]|$)|\s+(?i:and|but|now|today|this)\b)"),
+     "age", "The user is {1} years old.", 0.7),
     (re.compile(rf"\b(?i:my birthday is|my birthday's|i was born)\s+{_DATE}", re.IGNORECASE),
      "birthday", "The user's birthday is {1}.", 0.85),
     (re.compile(r"\b(?i:my favou?rite) (\w+(?: \w+)?) (?i:is|are)\s+" + _PHRASE),
@@ -114,7 +117,7 @@ _SWAPS = (
     (r"\bme\b", "you"), (r"\bi\b", "you"), (r"\bwe are\b", "you are"),
     (r"\bwe're\b", "you're"), (r"\bour\b", "your"), (r"\bwe\b", "you"), (r"\bus\b", "you"),
 )
-_MIN_STATEMENT_WORDS = 5
+_MIN_STATEMENT_WORDS = 4
 _STATEMENT_IMPORTANCE = 0.5
 
 
@@ -140,10 +143,22 @@ def _said(sentence: str) -> str:
     return "You told me that " + said[0].lower() + said[1:]
 
 
-def as_reply(fact_text: str) -> str:
+def _words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower())}
+
+
+def as_reply(fact_text: str, question: str = "") -> str:
     """A fact note as the opening of an answer to the user: "The user's dog is called Rex."
-    → "Your dog is called Rex". '' when the note is not in a form this knows (an edited one)."""
+    → "Your dog is called Rex". '' when the note is not in a form this knows (an edited one).
+    When the sentence kept with a fact shares more words with `question` than the fact does
+    ("how old is Bruno" and "your dog Bruno is ten"), that sentence is the opening."""
+    context = re.search(r"\((you told me that [^)]*)\)", fact_text)
     text = re.sub(r"\s*\([^)]*\)", "", fact_text).strip().rstrip(".")
+    if context and question:
+        asked = _words(question)
+        if len(asked & _words(context.group(1))) > len(asked & _words(text)):
+            said = context.group(1)
+            return said[0].upper() + said[1:]
     if text.startswith("You told me that "):
         return text
     if text.startswith("The user's "):

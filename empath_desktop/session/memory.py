@@ -19,7 +19,7 @@ def recall_from(memory: LongTermMemory) -> Recall:
         if is_question(message):
             answer = memory.answer(message, asks_about_user(message))
             if answer is not None:
-                lead = as_reply(answer.text)
+                lead = as_reply(answer.text, message)
         return Recollection(notes, lead)
 
     return recall

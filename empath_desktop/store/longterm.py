@@ -24,7 +24,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,7 +140,8 @@ def _impression_key(text: str) -> str:
 _SYNONYMS = {
     "job": "work", "profession": "work", "occupation": "work", "living": "work",
     "home": "live", "city": "live", "town": "live", "country": "live", "address": "live",
-    "born": "birthday", "pet": "dog OR cat", "pets": "dog OR cat",
+    "born": "born OR birthday", "birth": "born OR birthday", "age": "old OR years",
+    "pet": "dog OR cat", "pets": "dog OR cat",
 }
 
 
@@ -407,35 +408,35 @@ class LongTermMemory:
     def answer(self, question: str, asks_about_user: bool = True) -> Note | None:
         """The note that answers `question`, when one clearly does: it matches at least one
         of the question's words when the question is about the user ("what's my cat
-        called"), all of them otherwise ("who is getting married"). None when nothing does."""
+        called") or one of the names it asks about ("how old is Bruno"), all of its words
+        otherwise ("who is getting married"). None when nothing does."""
         terms = _query_terms(question)
         if not terms:
             return None
+        # Capitalised words after the first: names, which pin a note down on their own.
+        names = {w.lower() for w in re.findall(r"(?<=\s)[A-Z][a-z]+", question.strip())}
         with self._lock:
             rows = self._db.execute(
                 "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?"
                 " ORDER BY rank LIMIT 5",
                 (_fts_query(terms),),
             ).fetchall()
-            coverage = [
-                (
-                    sum(
-                        self._db.execute(
-                            "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? AND rowid = ?",
-                            (_fts_query([term]), rowid),
-                        ).fetchone()
-                        is not None
-                        for term in terms
-                    ),
-                    -rank,
-                    rowid,
-                )
-                for rank, (rowid,) in enumerate(rows)
-            ]
-            if not coverage:
+            ranked = []
+            for rank, (rowid,) in enumerate(rows):
+                matched = {
+                    term
+                    for term in terms
+                    if self._db.execute(
+                        "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? AND rowid = ?",
+                        (_fts_query([term]), rowid),
+                    ).fetchone()
+                }
+                ranked.append((len(matched), -rank, rowid, matched))
+            if not ranked:
                 return None
-            covered, _, rowid = max(coverage)  # the most words matched, then the best rank
-            if covered < len(terms) and not (asks_about_user and covered):
+            covered, _, rowid, matched = max(ranked)  # most words matched, then best rank
+            clear = covered == len(terms) or (asks_about_user and covered) or matched & names
+            if not clear:
                 return None
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM notes WHERE id = ?", (rowid,)
@@ -444,8 +445,3 @@ class LongTermMemory:
 
     def export(self) -> list[dict[str, Any]]:
         return [note.as_dict() for note in self.notes()]
-
-    def greeting_facts(self, keys: Iterable[str] = ("name",)) -> list[Note]:
-        """Facts to greet a returning user with: the given slots, when remembered."""
-        wanted = list(keys)
-        return [n for n in self.notes() if n.kind == "fact" and n.key in wanted]

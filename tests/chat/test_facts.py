@@ -35,7 +35,7 @@ def test_a_stated_fact_becomes_a_note(message: str, key: str, text: str) -> None
 
 @pytest.mark.parametrize(
     "message",
-    ["What is my name?", "I feel sad today.", "Do you like dogs?", "The weather in Paris is nice."],
+    ["What is my name?", "Do you like dogs?", "The weather in Paris is nice."],
 )
 def test_questions_feelings_and_other_peoples_facts_are_not_facts(message: str) -> None:
     assert extract_facts(message) == []
@@ -58,6 +58,8 @@ def test_other_first_person_statements_are_kept_as_said() -> None:
     assert fact.key.startswith("said:")
     assert fact.text == "You told me that your grandmother grew tulips in her garden in Utrecht."
     assert extract_facts("I feel sad.") == []  # too little to remember
+    (feeling,) = extract_facts("I feel sad today.")  # a feeling, kept as said
+    assert feeling.text == "You told me that you feel sad today."
 
 
 @pytest.mark.parametrize(
@@ -81,3 +83,19 @@ def test_questions_about_the_user_are_told_from_other_messages() -> None:
     assert asks_about_user("do you remember where I live")
     assert not asks_about_user("What is the capital of France?")
     assert not asks_about_user("I moved to Berlin.")
+
+
+def test_ages_pets_and_family_named_in_passing() -> None:
+    facts = {f.key: f.text for f in extract_facts("I'm 34 years old. Our dog Bruno is ten.")}
+    assert facts["age"] == "The user is 34 years old."
+    assert facts["pet:dog"].startswith("The user's dog's name is Bruno")
+
+
+def test_the_kept_sentence_opens_the_answer_when_the_question_is_about_it() -> None:
+    note = (
+        "The user's sister's name is Ines (you told me that your sister Ines is getting married)."
+    )
+    assert as_reply(note, "Who is getting married?") == (
+        "You told me that your sister Ines is getting married"
+    )
+    assert as_reply(note, "What's my sister called?") == "Your sister's name is Ines"

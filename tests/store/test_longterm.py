@@ -165,3 +165,12 @@ def test_the_note_that_answers_a_question(
         assert note is None
     else:
         assert note is not None and expected in note.text
+
+
+def test_a_name_in_the_question_is_enough_to_answer(db_path: Path) -> None:
+    memory = LongTermMemory(db_path)
+    memory.remember_turn("Our dog Bruno is ten.", "")
+    memory.remember_turn("I like tea.", "")
+    note = memory.answer("Is Bruno a good boy?", asks_about_user=False)
+    assert note is not None and "Bruno" in note.text
+    assert memory.answer("Is Rex a good boy?", asks_about_user=False) is None
