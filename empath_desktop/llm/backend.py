@@ -2,9 +2,9 @@
 
 Exactly one object owns a `Llama` context (STYLE.md rule 5). Every call takes `backend.lock`
 itself, so threads that share a backend (the chat's engine and reflection workers, the lab's
-teacher) are served one call at a time; a caller that needs several calls in a row without
-another thread's in between (a pipeline stage, a teacher's decision) holds the lock around
-them, which it may, the lock being re-entrant.
+teacher) are served one call at a time. A caller that needs several calls in a row without
+another thread's in between holds the (re-entrant) lock around them, as the lab's teacher does
+for a decision; the chat pipeline orders its stages with a lock of its own.
 Every `Llama` in the project is made by `open_llama`, which loads without llama.cpp's extra
 weight buffers (see there); loading a file the user chose goes through
 `empath_desktop.llm.probe.ModelGuard`, which first tries it in a child process.
